@@ -1,0 +1,3 @@
+"""The simantap plugin for SIKD (placeholder until its own issue fills it in)."""
+
+__version__ = "0.1.0"

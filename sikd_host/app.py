@@ -1,0 +1,138 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user, logout_user
+
+from sikd_host import __version__
+from sikd_host.config import instance_path_from_env, load_settings
+from sikd_host.database import configure_sqlite, engine_options, normalise_url
+from sikd_host.extensions import babel, csrf, db, limiter, login_manager
+from sikd_host.i18n import select_locale
+
+PUBLIC_ENDPOINTS = {"static", "auth.login", "portal.healthz", "portal.set_language"}
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        from flask import has_request_context
+
+        forced = bool(app.config.get("SESSION_COOKIE_SECURE"))
+        return forced or (has_request_context() and request.is_secure)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    instance_path = Path((config or {}).get("INSTANCE_PATH") or instance_path_from_env())
+    instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask("sikd_host", instance_path=str(instance_path), instance_relative_config=True)
+    settings = load_settings(instance_path)
+    settings.update(config or {})
+    app.config.update(settings)
+    _apply_flask_settings(app)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from sikd_host.errors import register_error_handlers
+    from sikd_host.security import register_security_headers
+    from sikd_host.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+
+    from sikd_host.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _apply_flask_settings(app: Flask) -> None:
+    c = app.config
+    c["SQLALCHEMY_DATABASE_URI"] = normalise_url(c["DATABASE_URL"])
+    c["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(c["SQLALCHEMY_DATABASE_URI"])
+    c["MAX_CONTENT_LENGTH"] = int(c["MAX_UPLOAD_MB"]) * 1024 * 1024
+    c["SESSION_COOKIE_NAME"] = "sikd_session"
+    c["SESSION_COOKIE_HTTPONLY"] = True
+    c["SESSION_COOKIE_SAMESITE"] = "Lax"
+    c["SESSION_COOKIE_SECURE"] = bool(c["FORCE_HTTPS_COOKIES"])
+    c["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(minutes=int(c["IDLE_TIMEOUT_MINUTES"]))
+    c["SESSION_REFRESH_EACH_REQUEST"] = True
+    c["REMEMBER_COOKIE_DURATION"] = dt.timedelta(seconds=0)
+    c["BABEL_DEFAULT_LOCALE"] = c["DEFAULT_LOCALE"]
+    c["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    c["RATELIMIT_STORAGE_URI"] = c["REDIS_URL"] or "memory://"
+    c["RATELIMIT_HEADERS_ENABLED"] = False
+    c["WTF_CSRF_TIME_LIMIT"] = None  # the session's own lifetime bounds the token
+    c.setdefault("SIKD_VERSION", __version__)
+    app.session_interface = SessionInterface()
+    if int(c["TRUSTED_PROXIES"]):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(c["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+
+    from sikd_host.auth.sessions import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from sikd_host.admin.views import bp as admin_bp
+    from sikd_host.audit.views import bp as audit_bp
+    from sikd_host.auth.views import bp as auth_bp
+    from sikd_host.org.views import bp as org_bp
+    from sikd_host.portal import bp as portal_bp
+
+    for blueprint in (portal_bp, auth_bp, admin_bp, org_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def require_login() -> Any:
+        if request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if request.endpoint is None:
+            abort(404)
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if _session_too_old():
+            logout_user()
+            session.clear()
+            return current_app.login_manager.unauthorized()
+        session.permanent = True
+        return None
+
+
+def _session_too_old() -> bool:
+    started = session.get("login_at", 0)
+    limit = int(current_app.config["ABSOLUTE_SESSION_HOURS"]) * 3600
+    return time.time() - started > limit

@@ -1,0 +1,1 @@
+"""Accounts, roles, permissions, login and sessions."""

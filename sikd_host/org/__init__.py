@@ -1,0 +1,1 @@
+"""People and organisation: units, positions, NIP rules and the hierarchy queries."""

@@ -1,0 +1,70 @@
+"""The dashboard, the user's profile, the language switch and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import text
+
+from sikd_host.auth.forms import LanguageForm, PasswordChangeForm
+from sikd_host.extensions import db
+from sikd_host.registry import dashboard_widgets
+
+bp = Blueprint("portal", __name__)
+
+
+@bp.route("/")
+def dashboard() -> Any:
+    return render_template("dashboard.html", widgets=dashboard_widgets(current_user))
+
+
+@bp.route("/profile")
+def profile() -> Any:
+    return render_template("profile.html", password_form=PasswordChangeForm())
+
+
+@bp.route("/language", methods=["POST"])
+def set_language() -> Any:
+    """The top-bar switch; works before login too, and remembers the choice for the user."""
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        flash(_("Choose one of the offered languages."), "danger")
+        return redirect(_back()), 303
+    session["locale"] = form.language.data
+    if current_user.is_authenticated:
+        current_user.locale = form.language.data
+        db.session.commit()
+    response = redirect(_back())
+    response.set_cookie(
+        "sikd_locale", form.language.data, max_age=365 * 86400, samesite="Lax", httponly=True
+    )
+    return response
+
+
+def _back() -> str:
+    target = request.form.get("next") or ""
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@bp.route("/healthz")
+def healthz() -> Any:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        current_app.logger.warning("health check failed: %s", exc)
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok", version=current_app.config["SIKD_VERSION"])

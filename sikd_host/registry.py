@@ -1,0 +1,56 @@
+"""What the host assembles for each page: permissions, the side menu and dashboard widgets.
+
+The host declares its own items here; plugins add theirs through hooks (see hookspecs.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from sikd_host.menus import MenuItem, Widget, visible
+from sikd_host.permissions import HOST_PERMISSIONS, Permission
+
+SECTION_LABELS = {"main": _l("Main"), "admin": _l("Administration")}
+
+HOST_MENU = (
+    MenuItem("dashboard", _l("Dashboard"), "portal.dashboard", order=0, icon="speedometer"),
+    MenuItem("profile", _l("My profile"), "portal.profile", order=1, icon="person"),
+    MenuItem("admin.users", _l("Users"), "admin.users", "admin.users", "admin", 10),
+    MenuItem("admin.roles", _l("Roles"), "admin.roles", "admin.roles", "admin", 20),
+    MenuItem("admin.units", _l("Units"), "org.units", "admin.org", "admin", 30),
+    MenuItem("admin.positions", _l("Positions"), "org.positions", "admin.org", "admin", 40),
+    MenuItem("admin.audit", _l("Audit log"), "audit.events", "admin.audit", "admin", 50),
+)
+
+
+def all_permissions() -> list[Permission]:
+    return list(HOST_PERMISSIONS)
+
+
+def menu_items(user: Any) -> dict[str, list[MenuItem]]:
+    """Visible items grouped by section, in order."""
+    sections: dict[str, list[MenuItem]] = {}
+    for item in visible(list(HOST_MENU), user):
+        sections.setdefault(item.section, []).append(item)
+    return sections
+
+
+def dashboard_widgets(user: Any) -> list[Widget]:
+    widgets = [
+        Widget("welcome", _l("Welcome"), "widgets/welcome.html", {"user": user}, order=0),
+    ]
+    if user.has_permission("admin.users"):
+        from sikd_host.admin.stats import host_counts
+
+        widgets.append(
+            Widget(
+                "host-counts",
+                _l("Institution"),
+                "widgets/counts.html",
+                {"counts": host_counts()},
+                order=10,
+            )
+        )
+    return sorted(widgets, key=lambda widget: widget.order)

@@ -1,0 +1,38 @@
+"""Globals every template can use: the menu, the language switch, the version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+
+from sikd_host.auth.forms import LanguageForm
+from sikd_host.org.nip import normalize
+from sikd_host.registry import SECTION_LABELS, menu_items
+
+
+def format_nip(value: str | None) -> str:
+    """``199001012015031001`` shown grouped as ``19900101 201503 1 001``."""
+    digits = normalize(value or "")
+    if len(digits) != 18:
+        return value or ""
+    return f"{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}"
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(format_nip, "nip")
+
+    @app.context_processor
+    def layout_context() -> dict[str, Any]:
+        locale = str(get_locale() or app.config["DEFAULT_LOCALE"])
+        return {
+            "menu_sections": menu_items(current_user) if current_user.is_authenticated else {},
+            "language_form": LanguageForm(language=locale, formdata=None),
+            "current_locale": locale,
+            "section_labels": SECTION_LABELS,
+            "current_path": request.full_path.rstrip("?") if request else "/",
+            "sikd_version": app.config["SIKD_VERSION"],
+            "institution_name": app.config["INSTITUTION_NAME"],
+        }
