@@ -329,3 +329,7 @@ def audit_verify() -> None:
         sys.exit(1)
     count = db.session.scalar(select(func.count()).select_from(AuditEvent))
     click.echo(f"audit chain ok: {count} entries")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,6 @@ from typing import Any
 from flask import (
     Blueprint,
     current_app,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -19,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from sikd_host.auth.forms import LanguageForm, PasswordChangeForm
+from sikd_host.errors import render_error
 from sikd_host.extensions import db
 from sikd_host.registry import dashboard_widgets
 
@@ -40,8 +40,7 @@ def set_language() -> Any:
     """The top-bar switch; works before login too, and remembers the choice for the user."""
     form = LanguageForm()
     if not form.validate_on_submit():
-        flash(_("Choose one of the offered languages."), "danger")
-        return redirect(_back()), 303
+        return render_error(400, _("Choose one of the offered languages."))
     session["locale"] = form.language.data
     if current_user.is_authenticated:
         current_user.locale = form.language.data

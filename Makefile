@@ -1,0 +1,32 @@
+# Two commands set everything up on a machine with Python 3.11+ and make.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PLUGINS := -e plugins/archive -e plugins/simantap
+
+.PHONY: demo test install install-test lint translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e . $(PLUGINS)
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]' $(PLUGINS)
+
+demo: install
+	$(BIN)/sikd demo --host 127.0.0.1 --port 5000
+
+test: install-test
+	$(BIN)/pytest -q
+
+lint: install-test
+	$(BIN)/ruff check .
+
+translations: install-test
+	$(BIN)/python tools/translations.py update
+
+clean:
+	rm -rf $(VENV) build *.egg-info plugins/*/*.egg-info

@@ -1,0 +1,1 @@
+"""Fixtures come from sikd_host.testing (a pytest plugin); see docs/plugins.md."""
