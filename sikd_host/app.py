@@ -10,14 +10,33 @@ from typing import Any
 from flask import Flask, abort, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
 
 from sikd_host import __version__
 from sikd_host.config import instance_path_from_env, load_settings
 from sikd_host.database import configure_sqlite, engine_options, normalise_url
 from sikd_host.extensions import babel, csrf, db, limiter, login_manager
 from sikd_host.i18n import select_locale
+from sikd_host.pluginmanager import PluginHost, current_host
 
-PUBLIC_ENDPOINTS = {"static", "auth.login", "portal.healthz", "portal.set_language"}
+PUBLIC_ENDPOINTS = {
+    "static", "plugin_static", "auth.login", "portal.healthz", "portal.set_language",
+}
+
+
+class SikdFlask(Flask):
+    """Flask with the house's template lookup: instance overrides first, then the host's and
+    blueprints' templates, then each plugin's ``templates/`` folder. An override extends the
+    template it replaces as ``original/<name>``."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        self.plugin_templates = ChoiceLoader([])  # plugins' folders are appended as they load
+        super().__init__(*args, **kwargs)
+
+    def create_global_jinja_loader(self) -> BaseLoader:
+        original = ChoiceLoader([super().create_global_jinja_loader(), self.plugin_templates])
+        overrides = FileSystemLoader(str(Path(self.instance_path) / "templates"))
+        return ChoiceLoader([overrides, original, PrefixLoader({"original": original})])
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -33,7 +52,7 @@ class SessionInterface(SecureCookieSessionInterface):
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance_path = Path((config or {}).get("INSTANCE_PATH") or instance_path_from_env())
     instance_path.mkdir(parents=True, exist_ok=True)
-    app = Flask("sikd_host", instance_path=str(instance_path), instance_relative_config=True)
+    app = SikdFlask("sikd_host", instance_path=str(instance_path), instance_relative_config=True)
     settings = load_settings(instance_path)
     settings.update(config or {})
     app.config.update(settings)
@@ -42,6 +61,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_request_hooks(app)
+    plugins = PluginHost(app)
+    app.extensions["sikd_plugins"] = plugins
+    app.add_url_rule("/plugins/<plugin>/static/<path:filename>", "plugin_static", plugin_static)
 
     from sikd_host.errors import register_error_handlers
     from sikd_host.security import register_security_headers
@@ -54,6 +76,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from sikd_host.cli import register_commands
 
     register_commands(app)
+    with app.app_context():
+        plugins.start()
+        register_plugin_commands(app, plugins)
     return app
 
 
@@ -105,19 +130,22 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from sikd_host.admin.plugins import bp as plugins_bp
     from sikd_host.admin.views import bp as admin_bp
     from sikd_host.audit.views import bp as audit_bp
     from sikd_host.auth.views import bp as auth_bp
     from sikd_host.org.views import bp as org_bp
     from sikd_host.portal import bp as portal_bp
 
-    for blueprint in (portal_bp, auth_bp, admin_bp, org_bp, audit_bp):
+    for blueprint in (portal_bp, auth_bp, admin_bp, org_bp, audit_bp, plugins_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def require_login() -> Any:
+        plugins = current_host()
+        plugins.sync()
         if request.endpoint in PUBLIC_ENDPOINTS:
             return None
         if request.endpoint is None:
@@ -129,6 +157,8 @@ def _register_request_hooks(app: Flask) -> None:
             session.clear()
             return current_app.login_manager.unauthorized()
         session.permanent = True
+        if request.blueprints and not plugins.is_active_blueprint(request.blueprints[-1]):
+            abort(404)  # the plugin is disabled: its pages are absent
         return None
 
 
@@ -136,3 +166,18 @@ def _session_too_old() -> bool:
     started = session.get("login_at", 0)
     limit = int(current_app.config["ABSOLUTE_SESSION_HOURS"]) * 3600
     return time.time() - started > limit
+
+
+def register_plugin_commands(app: Flask, plugins: PluginHost) -> None:
+    for command in plugins.declarations("sikd_cli", group=app.cli):
+        app.cli.add_command(command)
+
+
+def plugin_static(plugin: str, filename: str) -> Any:
+    """A plugin's ``static/`` folder, found automatically; absent while it is disabled."""
+    from flask import send_from_directory
+
+    record = current_host().records.get(plugin)
+    if record is None or not record.active or record.package_dir is None:
+        abort(404)
+    return send_from_directory(record.package_dir / "static", filename)

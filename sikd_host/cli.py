@@ -38,20 +38,26 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_command, demo_command, db_group, users_group, org_group, audit_group):
+    for command in (init_command, demo_command, db_group, users_group, org_group, audit_group,
+                    plugins_group, plugin_group):
         app.cli.add_command(command)
 
 
 # --- schema ---------------------------------------------------------------------------
 
 
-def upgrade_all() -> list[tuple[str, str | None]]:
+def upgrade_all(plugin: str | None = None) -> list[tuple[str, str | None]]:
     """Upgrade the host's schema, then every plugin's; returns (track, revision) pairs."""
     from sikd_host import migrations
+    from sikd_host.pluginmanager import current_host
 
-    track = migrations.host_track()
-    migrations.upgrade(db.engine, track)
-    return [(track.name, migrations.current_revision(db.engine, track))]
+    host = current_host()
+    done = []
+    for track in migrations.all_tracks(host, only=plugin):
+        migrations.upgrade(db.engine, track)
+        done.append((track.name, migrations.current_revision(db.engine, track)))
+    host.sync(force=True)  # plugins waiting for their schema can start now
+    return done
 
 
 @click.group("db")
@@ -60,14 +66,37 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
+@click.option("--plugin", default=None, help="Upgrade only this plugin.")
 @with_appcontext
-def db_upgrade() -> None:
-    """Upgrade the host's schema, then each plugin's."""
+def db_upgrade(plugin: str | None) -> None:
+    """Upgrade the host's schema, then each plugin's in dependency order."""
+    _known_plugin_or_fail(plugin)
     try:
-        for name, revision in upgrade_all():
+        for name, revision in upgrade_all(plugin):
             click.echo(f"{name}: {revision}")
     except Exception as error:  # noqa: BLE001 - report any database failure plainly
         raise CommandError(f"upgrade failed: {error}") from error
+
+
+@db_group.command("downgrade")
+@click.option("--plugin", required=True, help="The plugin whose schema to downgrade.")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(plugin: str, revision: str) -> None:
+    """Downgrade one plugin's schema (``base`` removes its tables)."""
+    from sikd_host import migrations
+    from sikd_host.pluginmanager import current_host
+
+    _known_plugin_or_fail(plugin)
+    tracks = migrations.all_tracks(current_host(), only=plugin)
+    if not tracks:
+        raise CommandError(f"plugin {plugin} has no migrations")
+    try:
+        migrations.downgrade(db.engine, tracks[0], revision)
+    except Exception as error:  # noqa: BLE001
+        raise CommandError(f"downgrade failed: {error}") from error
+    current_host().sync(force=True)
+    click.echo(f"{plugin}: {migrations.current_revision(db.engine, tracks[0]) or 'base'}")
 
 
 @db_group.command("current")
@@ -75,12 +104,20 @@ def db_upgrade() -> None:
 def db_current() -> None:
     """Show the schema revision of the host and each plugin, and the head it should be at."""
     from sikd_host import migrations
+    from sikd_host.pluginmanager import current_host
 
-    track = migrations.host_track()
-    current = migrations.current_revision(db.engine, track)
-    head = migrations.head_revision(track)
-    state = "ok" if current == head else "needs upgrade"
-    click.echo(f"{track.name}: {current or '-'} (head {head}) {state}")
+    for track in migrations.all_tracks(current_host()):
+        current = migrations.current_revision(db.engine, track)
+        head = migrations.head_revision(track)
+        state = "ok" if current == head else "needs upgrade"
+        click.echo(f"{track.name}: {current or '-'} (head {head}) {state}")
+
+
+def _known_plugin_or_fail(name: str | None) -> None:
+    from sikd_host.pluginmanager import current_host
+
+    if name is not None and name not in current_host().records:
+        raise CommandError(f"no plugin named {name!r} is installed")
 
 
 # --- init and demo ---------------------------------------------------------------------
@@ -165,8 +202,11 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     click.echo(f"Admin user: admin\nPassword:   {password}")
     click.echo("Every demo employee logs in with their user name and the same password.")
     if not no_serve:
+        from werkzeug.serving import run_simple
+
         click.echo(f"Serving on http://{host}:{port}")
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Flask ignores app.run() inside its own CLI, so serve with Werkzeug directly.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 # --- users -----------------------------------------------------------------------------
@@ -304,6 +344,92 @@ def org_import(kind: str, path: Path) -> None:
         )
     db.session.commit()
     click.echo(f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged")
+
+
+# --- plugins ---------------------------------------------------------------------------
+
+
+@click.group("plugins")
+def plugins_group() -> None:
+    """Installed plugins: list, enable, disable."""
+
+
+@plugins_group.command("list")
+@with_appcontext
+def plugins_list() -> None:
+    """Each plugin with its version, state, schema revision, hooks and last error."""
+    from sikd_host.admin.plugins import plugin_rows
+    from sikd_host.pluginmanager import current_host
+
+    host = current_host()
+    if host.safe_mode:
+        click.echo("safe mode: no plugin is loaded")
+    for row in plugin_rows(host):
+        record = row.record
+        enabled = "enabled" if row.enabled else "disabled"
+        schema = f"{row.current or '-'} (head {row.head or '-'})"
+        click.echo(f"{record.name}\t{record.version}\t{enabled}\t{record.status}\t{schema}")
+        if record.description:
+            click.echo(f"  {record.description}")
+        if row.hooks:
+            click.echo(f"  hooks: {', '.join(row.hooks)}")
+        if record.message:
+            click.echo(f"  note: {record.message}")
+        if row.last_error:
+            click.echo("  last error:\n    " + row.last_error.strip().replace("\n", "\n    "))
+
+
+def _plugin_operation(operation: Any, name: str, actor: str) -> None:
+    from sikd_host.admin.plugins import PluginError
+
+    try:
+        operation(actor, name)
+    except PluginError as error:
+        db.session.rollback()
+        raise CommandError(_error_text(error)) from error
+
+
+@plugins_group.command("enable")
+@click.argument("name")
+@with_appcontext
+def plugins_enable(name: str) -> None:
+    """Enable a plugin (its schema must be at its head)."""
+    from sikd_host.admin.plugins import enable_plugin
+
+    _plugin_operation(enable_plugin, name, "sikd plugins enable")
+    click.echo(f"enabled {name}")
+
+
+@plugins_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def plugins_disable(name: str) -> None:
+    """Disable a plugin everywhere within seconds; its data is kept."""
+    from sikd_host.admin.plugins import disable_plugin
+
+    _plugin_operation(disable_plugin, name, "sikd plugins disable")
+    click.echo(f"disabled {name}")
+
+
+@click.group("plugin")
+def plugin_group() -> None:
+    """Tools for plugin authors."""
+
+
+@plugin_group.command("new")
+@click.argument("name")
+@click.option("--path", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="Where to create the distribution.")
+def plugin_new(name: str, directory: Path) -> None:
+    """Scaffold a working plugin distribution named sikd-NAME."""
+    from sikd_host.scaffold import ScaffoldError, scaffold
+
+    try:
+        target = scaffold(name, directory)
+    except ScaffoldError as error:
+        raise CommandError(str(error)) from error
+    click.echo(f"created {target}")
+    click.echo(f"next: pip install -e {target} && sikd db upgrade && sikd plugins list")
 
 
 # --- audit -----------------------------------------------------------------------------

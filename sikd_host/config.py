@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "FORCE_HTTPS_COOKIES": False,
     "TRUSTED_PROXIES": 0,
     "INSTITUTION_NAME": "Sekretariat Jenderal",
+    "SAFE_MODE": False,
+    "STRICT_PLUGINS": False,
+    "TRACE_PLUGINS": False,
+    "PLUGIN_STATE_TTL": 1.0,
 }
 
 SECRET_KEY_FILE = "secret_key"
@@ -83,6 +87,16 @@ def load_settings(instance_path: Path, environ: Mapping[str, str] | None = None)
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = instance_secret_key(instance_path)
     return settings
+
+
+def instance_overrides(
+    instance_path: Path, defaults: Mapping[str, Any], environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Values for ``defaults``' keys (a plugin's settings) from the TOML file and environment."""
+    environ = os.environ if environ is None else environ
+    found = {k: v for k, v in read_toml(instance_path / "sikd.toml").items() if k in defaults}
+    found.update({k: v for k, v in read_env(environ, defaults).items() if k in defaults})
+    return found
 
 
 def instance_secret_key(instance_path: Path) -> str:

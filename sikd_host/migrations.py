@@ -28,6 +28,7 @@ class Track:
     version_table: str
     metadata: MetaData | None = None
     table_prefix: str | None = None  # plugin tables start with "<plugin>_"
+    foreign_prefixes: tuple[str, ...] = ()  # for the host: every plugin's prefix
 
     def include_name(self, name: str | None, type_: str, _parent: Any) -> bool:
         if type_ != "table" or name is None:
@@ -35,14 +36,15 @@ class Track:
         if name.startswith("alembic_version"):
             return False
         if self.table_prefix is None:  # the host: every table that is not a plugin's
-            return self.metadata is None or name in self.metadata.tables
+            return not name.startswith(self.foreign_prefixes)
         return name.startswith(self.table_prefix)
 
 
-def host_track() -> Track:
+def host_track(plugin_names: tuple[str, ...] = ()) -> Track:
     from sikd_host.extensions import db
 
-    return Track("host", HOST_MIGRATIONS / "versions", "alembic_version", db.metadata)
+    return Track("host", HOST_MIGRATIONS / "versions", "alembic_version", db.metadata,
+                 foreign_prefixes=tuple(f"{name}_" for name in plugin_names))
 
 
 def _config(track: Track, connection: Connection) -> Config:
@@ -97,3 +99,43 @@ def revision(engine: Engine, track: Track, message: str, autogenerate: bool = Tr
             config, message=message, autogenerate=autogenerate, version_path=str(track.versions_dir)
         ),
     )
+
+
+def plugin_track(host: Any, record: Any) -> Track | None:
+    """The migration history of an imported plugin, or None when it has no tables."""
+    from sikd_host.extensions import db
+
+    results = [value for _name, value in host.collect_from(record, "sikd_migrations") if value]
+    if not results:
+        return None
+    return Track(record.name, Path(results[0]), f"alembic_version_{record.name}", db.metadata,
+                 f"{record.name}_")
+
+
+def plugin_schema_state(host: Any, record: Any) -> tuple[str | None, str | None]:
+    """(current revision, head revision) of a plugin's schema."""
+    from sikd_host.extensions import db
+
+    track = plugin_track(host, record)
+    if track is None:
+        return None, None
+    return current_revision(db.engine, track), head_revision(track)
+
+
+def all_tracks(host: Any, only: str | None = None) -> list[Track]:
+    """The host's track, then each installed plugin's in dependency order.
+
+    Imports every compatible plugin, enabled or not, so that a disabled plugin's schema is
+    kept current and it can be enabled later. ``only`` limits the list to one plugin.
+    """
+    names = tuple(host.records)
+    tracks = [] if only else [host_track(names)]
+    for record in host.ordered():
+        if only and record.name != only:
+            continue
+        if host.safe_mode or not record.compatible:
+            continue
+        track = plugin_track(host, record)
+        if track is not None:
+            tracks.append(track)
+    return tracks

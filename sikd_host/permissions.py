@@ -29,6 +29,9 @@ HOST_PERMISSIONS = (
         "admin.org", _l("Manage the organisation"), _l("Edit and import units and positions.")
     ),
     Permission("admin.audit", _l("Read the audit log"), _l("Search and export the audit log.")),
+    Permission(
+        "admin.plugins", _l("Manage plugins"), _l("Enable, disable and upgrade plugins.")
+    ),
 )
 
 SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from sikd_host.menus import MenuItem, Widget, visible
 from sikd_host.permissions import HOST_PERMISSIONS, Permission
@@ -22,19 +23,36 @@ HOST_MENU = (
     MenuItem("admin.units", _l("Units"), "org.units", "admin.org", "admin", 30),
     MenuItem("admin.positions", _l("Positions"), "org.positions", "admin.org", "admin", 40),
     MenuItem("admin.audit", _l("Audit log"), "audit.events", "admin.audit", "admin", 50),
+    MenuItem("admin.plugins", _l("Plugins"), "plugins.index", "admin.plugins", "admin", 60),
 )
 
 
+def _plugins() -> Any:
+    from sikd_host.pluginmanager import current_host
+
+    return current_host()
+
+
 def all_permissions() -> list[Permission]:
-    return list(HOST_PERMISSIONS)
+    """The host's permissions and those of every active plugin."""
+    return list(HOST_PERMISSIONS) + _plugins().declarations("sikd_permissions")
 
 
 def menu_items(user: Any) -> dict[str, list[MenuItem]]:
-    """Visible items grouped by section, in order."""
-    sections: dict[str, list[MenuItem]] = {}
-    for item in visible(list(HOST_MENU), user):
-        sections.setdefault(item.section, []).append(item)
-    return sections
+    """Visible items grouped by section, in order; the first declaration of an id wins."""
+    items: dict[str, MenuItem] = {}
+    for item in list(HOST_MENU) + _plugins().declarations("sikd_menu_items", user=user):
+        items.setdefault(item.id, item)
+    sections: dict[str, list[MenuItem]] = {"main": []}
+    for item in visible(list(items.values()), user):
+        sections.setdefault(str(item.section), []).append(item)
+    return {key: value for key, value in sections.items() if value}
+
+
+def slot(name: str, **context: Any) -> Markup:
+    """The HTML plugins contribute to a named slot of a host page."""
+    parts = _plugins().declarations("sikd_template_slot", slot=name, context=context)
+    return Markup("\n").join(Markup(part) for part in parts)
 
 
 def dashboard_widgets(user: Any) -> list[Widget]:
@@ -53,4 +71,5 @@ def dashboard_widgets(user: Any) -> list[Widget]:
                 order=10,
             )
         )
+    widgets += _plugins().declarations("sikd_dashboard_widgets", user=user)
     return sorted(widgets, key=lambda widget: widget.order)

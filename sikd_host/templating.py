@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from sikd_host.auth.forms import LanguageForm
 from sikd_host.org.nip import normalize
-from sikd_host.registry import SECTION_LABELS, menu_items
+from sikd_host.registry import SECTION_LABELS, menu_items, slot
 
 
 def format_nip(value: str | None) -> str:
@@ -23,6 +23,8 @@ def format_nip(value: str | None) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_nip, "nip")
+    app.add_template_global(slot, "slot")
+    app.add_template_global(plugin_static_url, "plugin_static")
 
     @app.context_processor
     def layout_context() -> dict[str, Any]:
@@ -36,3 +38,9 @@ def register_template_helpers(app: Flask) -> None:
             "sikd_version": app.config["SIKD_VERSION"],
             "institution_name": app.config["INSTITUTION_NAME"],
         }
+
+
+def plugin_static_url(plugin: str, filename: str) -> str:
+    from flask import url_for
+
+    return url_for("plugin_static", plugin=plugin, filename=filename)

@@ -191,3 +191,40 @@ def login_as(client: FlaskClient, make_user: Callable[..., Any]) -> Callable[...
         return username
 
     return do_login
+
+
+@pytest.fixture
+def enabled_plugins(app: Flask) -> Callable[..., None]:
+    """Enable exactly the named plugins (all others disabled) and wait for none."""
+    from sikd_host.extensions import db
+    from sikd_host.plugin_state import set_enabled
+    from sikd_host.pluginmanager import current_host
+
+    def enable(*names: str) -> None:
+        with app.app_context():
+            host = current_host(app)
+            unknown = set(names) - set(host.records)
+            assert not unknown, f"not installed: {sorted(unknown)}"
+            for name in host.records:
+                set_enabled(name, name in names)
+            db.session.commit()
+            for name in names:
+                host.retry(name)
+            host.sync(force=True)
+            for name in names:
+                record = host.records[name]
+                assert record.active, f"{name} is {record.status}: {record.message}"
+
+    return enable
+
+
+@pytest.fixture
+def register_plugin(app: Flask) -> Callable[..., Any]:
+    """Load a plugin object (a module or class with ``@hookimpl`` functions) into the app."""
+    from sikd_host.pluginmanager import current_host
+
+    def register(obj: Any, name: str | None = None) -> Any:
+        with app.app_context():
+            return current_host(app).add_plugin(obj, name)
+
+    return register

@@ -17,6 +17,7 @@ directories with ``--source``, another catalogue directory with ``--output``).
 from __future__ import annotations
 
 import argparse
+import configparser
 import datetime as dt
 import re
 import sys
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -36,11 +37,11 @@ DEFAULT_PACKAGE = ROOT / "sikd_host"
 DOMAIN = "messages"
 LOCALES = ("id", "en")  # the first is the default interface language
 SOURCE_LOCALE = "en"  # msgstr = msgid
-PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrx]")
+PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0+]*\d*(?:\.\d+)?[sdifrx]")
 DATE_HEADERS = (b'"POT-Creation-Date:', b'"PO-Revision-Date:')
 HEADER_COMMENT = (
-    "# {language} interface messages of SIKD; maintained with tools/translations.py.\n"
-    "# This file is distributed under the same license as SIKD (AGPL-3.0-or-later).\n"
+    "# {what} of the SIKD interface.\n"
+    "# Maintained with tools/translations.py. License: AGPL-3.0-or-later.\n"
     "#"
 )
 
@@ -51,14 +52,33 @@ def po_path(output: Path, locale: str) -> Path:
     return output / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+def _keywords() -> dict[str, object]:
+    """Every section's ``keywords`` from babel.cfg, whatever the Babel version."""
+    config = configparser.RawConfigParser()
+    config.read(MAPPING, encoding="utf-8")
+    names = {
+        name
+        for section in config.sections()
+        for name in config[section].get("keywords", "").split()
+    }
+    return parse_keywords(sorted(names))
+
+
 def extract(sources: Sequence[Path]) -> Catalog:
     """The template catalogue of every marked string under ``sources``."""
     with MAPPING.open(encoding="utf-8") as handle:
         method_map, options_map = parse_mapping_cfg(handle, str(MAPPING))
+    keywords = _keywords()
     template = Catalog(project="SIKD", fuzzy=False)
+    template.header_comment = HEADER_COMMENT.format(what="Message template")
     for source in sources:
         for filename, lineno, message, comments, context in extract_from_dir(
-            source, method_map, options_map, comment_tags=("TRANSLATORS:",), strip_comment_tags=True
+            source,
+            method_map,
+            options_map,
+            keywords=keywords,
+            comment_tags=("TRANSLATORS:",),
+            strip_comment_tags=True,
         ):
             location = (f"{source.name}/{Path(filename).as_posix()}", lineno)
             template.add(message, None, [location], auto_comments=comments, context=context)
@@ -74,17 +94,23 @@ def _ids(message: Message) -> tuple[str, ...]:
     return tuple(message.id) if isinstance(message.id, (list, tuple)) else (message.id,)
 
 
-def _translations(catalog: Catalog) -> dict[Key, tuple[str, ...]]:
-    """What a compiled catalogue holds: translated, non-fuzzy messages (no header)."""
+def _compile(catalog: Catalog) -> bytes:
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def _compiled_messages(mo: bytes) -> dict[Key, tuple[str, ...]]:
+    """The messages of a compiled catalogue, without its header."""
     return {
         (tuple(m.id) if isinstance(m.id, (list, tuple)) else m.id, m.context): _strings(m)
-        for m in catalog
-        if m.id and not m.fuzzy and all(_strings(m))
+        for m in read_mo(BytesIO(mo))
+        if m.id
     }
 
 
-def _placeholders(text: str) -> list[str]:
-    return sorted(PLACEHOLDER.findall(text))
+def _placeholders(text: str) -> tuple[str, ...]:
+    return tuple(sorted(PLACEHOLDER.findall(text)))
 
 
 def _write(path: Path, data: bytes) -> bool:
@@ -127,7 +153,9 @@ def update(sources: Sequence[Path], output: Path) -> Catalog:
             catalog = read_catalog(path, locale)
         else:
             catalog = Catalog(locale=locale, domain=DOMAIN, project="SIKD", fuzzy=False)
-            catalog.header_comment = HEADER_COMMENT.format(language=catalog.locale.english_name)
+            catalog.header_comment = HEADER_COMMENT.format(
+                what=f"{catalog.locale.english_name} messages"
+            )
             catalog.language_team = f"{catalog.locale.english_name} <{locale}@li.org>"
         catalog.update(template, no_fuzzy_matching=True)
         for message in catalog:
@@ -147,9 +175,7 @@ def update(sources: Sequence[Path], output: Path) -> Catalog:
 def compile_catalogs(output: Path) -> None:
     for locale in LOCALES:
         path = po_path(output, locale)
-        buffer = BytesIO()
-        write_mo(buffer, read_catalog(path, locale))
-        if _write(path.with_suffix(".mo"), buffer.getvalue()):
+        if _write(path.with_suffix(".mo"), _compile(read_catalog(path, locale))):
             print(f"compiled {path.with_suffix('.mo').relative_to(output)}")
 
 
@@ -172,9 +198,9 @@ def find_problems(sources: Sequence[Path], output: Path) -> list[str]:
                 state = "missing" if found is None else "fuzzy" if found.fuzzy else "empty"
                 problems.append(f"{locale}: {state}: {wanted.id!r} ({where})")
                 continue
-            expected = _placeholders(_ids(wanted)[-1])
+            expected = {_placeholders(form) for form in _ids(wanted)}
             for string in _strings(found):
-                if _placeholders(string) != expected:
+                if _placeholders(string) not in expected:
                     problems.append(
                         f"{locale}: placeholders differ: {wanted.id!r} -> {string!r} ({where})"
                     )
@@ -182,9 +208,7 @@ def find_problems(sources: Sequence[Path], output: Path) -> list[str]:
         if not mo.exists():
             problems.append(f"{locale}: {mo} does not exist; run compile")
             continue
-        with mo.open("rb") as handle:
-            compiled = read_mo(handle)
-        if _translations(compiled) != _translations(catalog):
+        if _compiled_messages(mo.read_bytes()) != _compiled_messages(_compile(catalog)):
             problems.append(f"{locale}: {mo} is out of date with its .po; run compile")
     return problems
 

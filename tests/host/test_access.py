@@ -3,7 +3,7 @@
 import pytest
 from werkzeug.routing import Rule
 
-PUBLIC = {"static", "auth.login", "portal.healthz", "portal.set_language"}
+PUBLIC = {"static", "plugin_static", "auth.login", "portal.healthz", "portal.set_language"}
 
 
 def _example_url(rule: Rule) -> str:

@@ -145,7 +145,7 @@ def test_cli_import_refuses_bad_file_and_applies_good_one(app, runner, tmp_path)
     bad = tmp_path / "bad.csv"
     bad.write_text("kode,nama,kode_induk\nA,Unit A,B\nB,Unit B,A\n")
     result = runner.invoke(args=["org", "import", "units", str(bad)])
-    assert result.exit_code != 0 and "cycle" in result.output
+    assert result.exit_code != 0 and "A > B > A" in result.output
     assert snapshot(app)[0] == []
     good = tmp_path / "unit.csv"
     good.write_text(UNITS)

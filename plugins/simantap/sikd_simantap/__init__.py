@@ -1,3 +1,30 @@
-"""The simantap plugin for SIKD (placeholder until its own issue fills it in)."""
+"""Simantap, civil-servant talent management inside SIKD: a placeholder until its own
+issue fills it in, loaded through the plugin machinery like any third party's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sikd_host.plugin_api import MenuItem, Permission, hookimpl
+from sikd_host.plugin_api import lazy_gettext as _l
 
 __version__ = "0.1.0"
+
+
+@hookimpl
+def sikd_blueprints() -> list[Any]:
+    from sikd_simantap.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def sikd_permissions() -> list[Permission]:
+    return [Permission("simantap.use", _l("Use Simantap"),
+                       _l("Open the talent management pages."))]
+
+
+@hookimpl
+def sikd_menu_items(user: Any) -> list[MenuItem]:
+    return [MenuItem("simantap.home", _l("Talent management"), "simantap.home",
+                     permission="simantap.use", section="simantap", order=10)]

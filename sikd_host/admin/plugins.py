@@ -1,0 +1,139 @@
+"""The admin Plugins page and the operations behind it (also used by ``sikd plugins``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from sikd_host import migrations
+from sikd_host.audit import service as audit
+from sikd_host.extensions import db
+from sikd_host.i18n import N_
+from sikd_host.permissions import permission_required
+from sikd_host.plugin_state import last_errors, set_enabled
+from sikd_host.pluginmanager import PluginHost, PluginRecord, current_host
+
+bp = Blueprint("plugins", __name__, url_prefix="/admin/plugins")
+
+
+class PluginError(ValueError):
+    def __init__(self, message: str, **params: Any):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+
+@dataclass(frozen=True)
+class PluginRow:
+    record: PluginRecord
+    enabled: bool
+    hooks: list[str]
+    current: str | None
+    head: str | None
+    last_error: str | None
+
+    @property
+    def needs_upgrade(self) -> bool:
+        return self.current != self.head
+
+
+def plugin_rows(host: PluginHost) -> list[PluginRow]:
+    from sikd_host.plugin_state import read_enabled
+
+    enabled = read_enabled() or {}
+    errors = last_errors()
+    rows = []
+    for record in host.ordered():
+        current = head = None
+        if record.compatible and not host.safe_mode:
+            try:
+                current, head = migrations.plugin_schema_state(host, record)
+            except Exception as error:  # noqa: BLE001 - an unimportable plugin
+                record.error = record.error or str(error)
+        rows.append(PluginRow(record, enabled.get(record.name, True), host.hook_names(record),
+                              current, head, record.error or errors.get(record.name)))
+    return rows
+
+
+def _record(host: PluginHost, name: str) -> PluginRecord:
+    record = host.records.get(name)
+    if record is None:
+        raise PluginError(N_("No plugin named %(name)s is installed."), name=name)
+    return record
+
+
+def enable_plugin(actor: Any, name: str) -> None:
+    """Enable a plugin whose schema is at its head; audited and committed."""
+    host = current_host()
+    record = _record(host, name)
+    if not record.compatible:
+        raise PluginError(N_("%(name)s does not support this host version."), name=name)
+    current, head = migrations.plugin_schema_state(host, record)
+    if current != head:
+        raise PluginError(
+            N_("%(name)s cannot be enabled until its migrations have run (sikd db upgrade)."),
+            name=name,
+        )
+    set_enabled(name, True)
+    audit.record(actor, "plugin.enabled", "plugin", name)
+    db.session.commit()
+    host.retry(name)
+    host.sync(force=True)
+
+
+def disable_plugin(actor: Any, name: str) -> None:
+    """Disable a plugin; its data stays. Audited and committed."""
+    host = current_host()
+    _record(host, name)
+    set_enabled(name, False)
+    audit.record(actor, "plugin.disabled", "plugin", name)
+    db.session.commit()
+    host.sync(force=True)
+
+
+def upgrade_plugin(actor: Any, name: str) -> str | None:
+    host = current_host()
+    record = _record(host, name)
+    track = migrations.plugin_track(host, record)
+    if track is None:
+        return None
+    migrations.upgrade(db.engine, track)
+    revision = migrations.current_revision(db.engine, track)
+    audit.record(actor, "plugin.upgraded", "plugin", name, {"revision": revision})
+    db.session.commit()
+    host.sync(force=True)
+    return revision
+
+
+@bp.route("/")
+@permission_required("admin.plugins")
+def index() -> Any:
+    host = current_host()
+    return render_template("admin/plugins.html", rows=plugin_rows(host), safe_mode=host.safe_mode)
+
+
+def _act(name: str, action: str) -> Any:
+    actor = current_user._get_current_object()
+    operations = {"enable": enable_plugin, "disable": disable_plugin, "upgrade": upgrade_plugin}
+    if action not in operations:
+        abort(404)
+    try:
+        operations[action](actor, name)
+    except PluginError as error:
+        db.session.rollback()
+        flash(_(error.message, **error.params), "danger")
+        return redirect(url_for("plugins.index")), 303
+    messages = {"enable": _("Plugin %(name)s enabled.", name=name),
+                "disable": _("Plugin %(name)s disabled. Its data is kept.", name=name),
+                "upgrade": _("The schema of %(name)s is up to date.", name=name)}
+    flash(messages[action], "success")
+    return redirect(url_for("plugins.index"))
+
+
+@bp.route("/<name>/<action>", methods=["POST"])
+@permission_required("admin.plugins")
+def act(name: str, action: str) -> Any:
+    return _act(name, action)
