@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(instance_path)
     settings.update(config or {})
     app.config.update(settings)
+    app.extensions["sikd_explicit_config"] = set(config or {})
     _apply_flask_settings(app)
 
     _init_extensions(app)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
-from flask import Flask
+from flask import Flask, has_app_context
 from jinja2 import ChoiceLoader, FileSystemLoader
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
@@ -215,7 +215,8 @@ class PluginHost:
         now = time.monotonic()
         if not force and now - self._checked_at < self.ttl:
             return
-        with self._lock:
+        context = contextlib.nullcontext() if has_app_context() else self.app.app_context()
+        with self._lock, context:
             if not force and now - self._checked_at < self.ttl:
                 return
             from sikd_host.plugin_state import read_enabled
@@ -399,11 +400,14 @@ class PluginHost:
             self.app._got_first_request = served
 
     def _apply_settings(self, defaults: dict[str, Any]) -> None:
+        """Plugin settings: defaults < sikd.toml < SIKD_* (coerced) < create_app(config)."""
         from sikd_host.config import instance_overrides
 
+        explicit = self.app.extensions.get("sikd_explicit_config", set())
         overrides = instance_overrides(Path(self.app.instance_path), defaults)
         for key, default in defaults.items():
-            self.app.config.setdefault(key, overrides.get(key, default))
+            if key not in explicit:
+                self.app.config[key] = overrides.get(key, default)
 
     # --- calling hooks ------------------------------------------------------------------
 

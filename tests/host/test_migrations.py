@@ -1,0 +1,93 @@
+"""Models and migrations agree, and each plugin's schema goes up and down."""
+
+import importlib
+import sys
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from sikd_host import migrations
+from sikd_host.extensions import db
+from sikd_host.pluginmanager import current_host
+from sikd_host.scaffold import scaffold
+
+
+def differences(track):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "include_name": track.include_name,
+                "compare_type": True,
+                "version_table": track.version_table,
+            },
+        )
+        return compare_metadata(context, track.metadata)
+
+
+def test_models_and_migrations_agree_for_host_and_every_plugin(app):
+    with app.app_context():
+        tracks = migrations.all_tracks(current_host(app))
+        assert tracks[0].name == "host"
+        for track in tracks:
+            assert differences(track) == [], track.name
+
+
+@pytest.fixture
+def notes_plugin(tmp_path, monkeypatch):
+    """A plugin with tables, made by the scaffold and installed as a distribution."""
+    target = scaffold("notes", tmp_path)
+    info = target / "sikd_notes-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sikd-notes\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[sikd.plugins]\nnotes = sikd_notes\n")
+    monkeypatch.syspath_prepend(str(target))
+    importlib.invalidate_caches()
+    yield target
+    for name in [m for m in sys.modules if m.startswith("sikd_notes")]:
+        sys.modules.pop(name)
+
+
+def test_plugin_upgrade_downgrade_round_trip(notes_plugin, database_url, tmp_path, make_user):
+    from sikd_host import create_app
+    from sikd_host.testing import log_in
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "i"),
+            "SECRET_KEY": "x",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    host = current_host(app)
+    runner = app.test_cli_runner()
+    assert host.records["notes"].status == "needs-upgrade"
+    result = runner.invoke(args=["db", "upgrade", "--plugin", "notes"])
+    assert result.exit_code == 0 and "notes: notes_0001" in result.output
+    assert host.records["notes"].active
+    make_user("boss", roles=["admin"])
+    client = app.test_client()
+    log_in(client, "boss")
+    assert client.post("/notes/", data={"text": "kept"}).status_code == 302
+
+    assert client.post("/admin/plugins/notes/disable").status_code == 302
+    assert client.get("/notes/").status_code == 404
+    assert client.post("/admin/plugins/notes/enable").status_code == 302
+    assert b"kept" in client.get("/notes/").data  # disabling kept the data
+
+    assert runner.invoke(args=["plugins", "disable", "notes"]).exit_code == 0
+    result = runner.invoke(args=["db", "downgrade", "--plugin", "notes", "base"])
+    assert result.exit_code == 0 and "notes: base" in result.output
+    with app.app_context():
+        assert not db.inspect(db.engine).has_table("notes_note")
+    refused = runner.invoke(args=["plugins", "enable", "notes"])
+    assert refused.exit_code == 1 and "sikd db upgrade" in refused.output
+    page = client.get("/admin/plugins/").data.decode()
+    assert "notes_0001" in page and "Run migrations" in page or "Jalankan migrasi" in page
+    assert client.post("/admin/plugins/notes/upgrade").status_code == 302
+    assert runner.invoke(args=["plugins", "enable", "notes"]).exit_code == 0
+    assert client.get("/notes/").status_code == 200
+    current = runner.invoke(args=["db", "current"]).output
+    assert "host:" in current and "notes: notes_0001 (head notes_0001) ok" in current

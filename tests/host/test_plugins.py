@@ -1,0 +1,339 @@
+"""The plugin machinery: discovery through entry points, live state, isolation, clashes."""
+
+import importlib
+import logging
+import textwrap
+import time
+
+import pytest
+from sqlalchemy import select
+
+from sikd_host import create_app
+from sikd_host.audit.models import AuditEvent
+from sikd_host.extensions import db
+from sikd_host.pluginmanager import current_host
+from sikd_host.testing import log_in
+
+
+def install_fake(site, name, source, requires=("sikd-host>=0.1",), version="1.0"):
+    """A real installed distribution (dist-info + module) that importlib.metadata finds."""
+    (site / f"{name}_mod.py").write_text(textwrap.dedent(source))
+    info = site / f"sikd_{name}-{version}.dist-info"
+    info.mkdir()
+    requires_lines = "".join(f"Requires-Dist: {r}\n" for r in requires)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: sikd-{name}\nVersion: {version}\n"
+        f"Summary: The {name} test plugin\n{requires_lines}"
+    )
+    (info / "entry_points.txt").write_text(f"[sikd.plugins]\n{name} = {name}_mod\n")
+    importlib.invalidate_caches()
+
+
+GOOD = """
+from flask import Blueprint
+from sikd_host.plugin_api import MenuItem, Permission, Widget, hookimpl
+
+bp = Blueprint("good", __name__, url_prefix="/good")
+
+@bp.route("/")
+def page():
+    return "good page"
+
+@hookimpl
+def sikd_blueprints():
+    return [bp]
+
+@hookimpl
+def sikd_permissions():
+    return [Permission("good.use", "Use good")]
+
+@hookimpl
+def sikd_menu_items(user):
+    return [MenuItem("good.page", "Good menu", "good.page")]
+
+@hookimpl
+def sikd_template_slot(slot, context):
+    return ["<p id='good-slot'>slot for %s</p>" % context["user"].username] if slot == "profile.sections" else []
+
+@hookimpl
+def sikd_settings():
+    return {"GOOD_COLOUR": "blue", "GOOD_LIMIT": 3}
+"""
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    folder = tmp_path / "site"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    yield folder
+    for name in list(__import__("sys").modules):
+        if name.endswith("_mod"):
+            __import__("sys").modules.pop(name)
+
+
+def new_app(database_url, tmp_path, **config):
+    settings = {
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "plugins-test",
+        "WTF_CSRF_ENABLED": False,
+        "TESTING": True,
+    }
+    settings.update(config)
+    return create_app(settings)
+
+
+def admin_client(app, make_user, name="boss"):
+    make_user(name, roles=["admin"])
+    client = app.test_client()
+    assert log_in(client, name).status_code == 302
+    return client
+
+
+def test_first_party_plugins_load_through_entry_points(app, client, login_as):
+    host = current_host(app)
+    assert {"archive", "simantap"} <= set(host.records)
+    assert host.records["archive"].entry_point is not None
+    assert host.records["archive"].active and host.records["simantap"].active
+    login_as("admin")
+    assert b"Arsip" in client.get("/arsip/").data or client.get("/arsip/").status_code == 200
+    assert client.get("/simantap/").status_code == 200
+    page = client.get("/").data.decode()
+    assert 'data-menu-id="archive.home"' in page and 'data-menu-id="simantap.home"' in page
+    assert client.get("/plugins/archive/static/archive.css").status_code == 200
+
+
+def test_good_plugin_contributes_everything(site, database_url, tmp_path, make_user, monkeypatch):
+    install_fake(site, "good", GOOD)
+    monkeypatch.setenv("SIKD_GOOD_LIMIT", "7")
+    app = new_app(database_url, tmp_path)
+    assert current_host(app).records["good"].active
+    assert app.config["GOOD_COLOUR"] == "blue" and app.config["GOOD_LIMIT"] == 7
+    client = admin_client(app, make_user)
+    assert client.get("/good/").data == b"good page"
+    assert "Good menu" in client.get("/").data.decode()
+    assert "slot for boss" in client.get("/profile").data.decode()
+    assert "good.use" in client.get("/admin/roles/new").data.decode()
+
+
+BROKEN = {
+    "import": "raise RuntimeError('boom at import')\n",
+    "init": """
+        from sikd_host.plugin_api import hookimpl
+
+        @hookimpl
+        def sikd_blueprints():
+            raise RuntimeError('boom in init')
+    """,
+    "startup": """
+        from sikd_host.plugin_api import hookimpl
+
+        @hookimpl
+        def sikd_startup_check(app):
+            return 'the scanner tool is missing'
+    """,
+}
+
+
+@pytest.mark.parametrize("way", sorted(BROKEN))
+def test_broken_plugin_leaves_the_host_and_other_plugins_serving(
+    site, database_url, tmp_path, make_user, runner, way
+):
+    install_fake(site, "broken", BROKEN[way])
+    app = new_app(database_url, tmp_path)
+    record = current_host(app).records["broken"]
+    assert record.status == "failed"
+    assert record.error and ("boom" in record.error or "scanner" in record.error)
+    client = admin_client(app, make_user)
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/").status_code == 200
+    assert client.get("/arsip/").status_code == 200  # the other plugins work
+    page = client.get("/admin/plugins/").data.decode()
+    assert "broken" in page and ("boom" in page or "scanner" in page)
+    listing = app.test_cli_runner().invoke(args=["plugins", "list"])
+    assert "broken" in listing.output and "failed" in listing.output
+    assert "Traceback" in listing.output or "scanner" in listing.output
+
+
+def test_strict_mode_re_raises(site, database_url, tmp_path):
+    install_fake(site, "broken", BROKEN["import"])
+    with pytest.raises(RuntimeError, match="boom at import"):
+        new_app(database_url, tmp_path, STRICT_PLUGINS=True)
+
+
+RAISES_WHILE_RENDERING = """
+from sikd_host.plugin_api import Widget, hookimpl
+
+@hookimpl
+def sikd_dashboard_widgets(user):
+    raise RuntimeError('widget boom')
+
+@hookimpl
+def sikd_template_slot(slot, context):
+    raise RuntimeError('slot boom')
+
+@hookimpl
+def sikd_menu_items(user):
+    if user.username != 'probe':
+        raise RuntimeError('menu boom')
+    return []
+"""
+
+
+def test_hook_raising_while_a_page_is_built_is_left_out(
+    site, database_url, tmp_path, make_user, caplog
+):
+    install_fake(site, "flaky", RAISES_WHILE_RENDERING)
+    app = new_app(database_url, tmp_path)
+    assert current_host(app).records["flaky"].active
+    client = admin_client(app, make_user)
+    with caplog.at_level(logging.ERROR, logger="sikd.plugins"):
+        dashboard = client.get("/")
+        profile = client.get("/profile")
+    assert dashboard.status_code == 200 and profile.status_code == 200
+    assert 'data-widget-id="welcome"' in dashboard.data.decode()  # the host's widgets remain
+    assert 'data-menu-id="archive.home"' in dashboard.data.decode()  # other plugins' items too
+    assert "widget boom" in caplog.text and "menu boom" in caplog.text
+    assert "slot boom" in caplog.text
+
+
+def test_safe_mode_loads_no_plugin(database_url, tmp_path, make_user):
+    app = new_app(database_url, tmp_path, SAFE_MODE=True)
+    host = current_host(app)
+    assert all(r.module is None and r.status == "safe-mode" for r in host.records.values())
+    client = admin_client(app, make_user)
+    assert client.get("/arsip/").status_code == 404
+    assert "safe mode" in app.test_cli_runner().invoke(args=["plugins", "list"]).output
+
+
+def test_incompatible_plugin_is_skipped_with_a_message(site, database_url, tmp_path):
+    install_fake(
+        site,
+        "old",
+        GOOD.replace('"good"', '"old"').replace("good.", "old."),
+        requires=("sikd-host<0.1",),
+    )
+    app = new_app(database_url, tmp_path)
+    record = current_host(app).records["old"]
+    assert record.status == "incompatible" and record.module is None
+    assert "sikd-host <0.1" in record.message or "<0.1" in record.message
+
+
+@pytest.mark.parametrize("what", ["blueprint", "url", "permission", "menu"])
+def test_clashing_plugins_are_refused_naming_both(site, database_url, tmp_path, what):
+    install_fake(site, "good", GOOD)
+    clash = GOOD
+    if what != "blueprint":
+        clash = clash.replace('Blueprint("good"', 'Blueprint("other"')
+    if what != "url":
+        clash = clash.replace('url_prefix="/good"', 'url_prefix="/other"')
+    if what != "permission":
+        clash = clash.replace('"good.use"', '"other.use"')
+    if what != "menu":
+        clash = clash.replace('"good.page", "Good menu"', '"other.page", "Other menu"')
+    clash = clash.replace(
+        '"good.page")]', '"other.page")]' if what != "blueprint" else '"good.page")]'
+    )
+    install_fake(site, "zclash", clash)
+    app = new_app(database_url, tmp_path)
+    host = current_host(app)
+    assert host.records["good"].active
+    record = host.records["zclash"]
+    assert record.status == "failed"
+    assert "good" in record.message and "zclash" in record.message
+    assert {
+        "blueprint": "blueprint",
+        "url": "URL rule",
+        "permission": "permission",
+        "menu": "menu id",
+    }[what] in record.message
+
+
+def wait_until(condition, seconds=2.0):
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise AssertionError(f"not within {seconds} s")
+
+
+def test_disable_on_one_instance_is_seen_by_another_within_2_seconds(
+    database_url, tmp_path, make_user
+):
+    first = new_app(database_url, tmp_path / "a")
+    second = new_app(database_url, tmp_path / "b")
+    make_user("boss", roles=["admin"])
+    client_a, client_b = first.test_client(), second.test_client()
+    for client in (client_a, client_b):
+        assert log_in(client, "boss").status_code == 302
+    assert client_b.get("/simantap/").status_code == 200
+    assert client_a.post("/admin/plugins/simantap/disable").status_code == 302
+    elapsed = wait_until(lambda: client_b.get("/simantap/").status_code == 404)
+    assert elapsed < 2.0
+    page = client_b.get("/").data.decode()
+    assert 'data-menu-id="simantap.home"' not in page
+    assert "simantap.use" not in client_b.get("/admin/roles/new").data.decode()
+    assert client_a.post("/admin/plugins/simantap/enable").status_code == 302
+    wait_until(lambda: client_b.get("/simantap/").status_code == 200)
+    assert 'data-menu-id="simantap.home"' in client_b.get("/").data.decode()
+    with first.app_context():
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert "plugin.disabled" in actions and "plugin.enabled" in actions
+
+
+def test_cli_enable_disable(app, runner, client, login_as):
+    login_as("admin")
+    result = runner.invoke(args=["plugins", "disable", "archive"])
+    assert result.exit_code == 0
+    current_host(app).sync(force=True)
+    assert client.get("/arsip/").status_code == 404
+    assert runner.invoke(args=["plugins", "enable", "archive"]).exit_code == 0
+    assert client.get("/arsip/").status_code == 200
+    unknown = runner.invoke(args=["plugins", "enable", "nope"])
+    assert unknown.exit_code == 1 and "nope" in unknown.output
+
+
+def test_plugin_disabled_at_start_is_not_imported_and_can_be_enabled_live(
+    site, database_url, tmp_path, make_user
+):
+    install_fake(site, "good", GOOD)
+    setup = new_app(database_url, tmp_path / "setup")
+    with setup.app_context():
+        from sikd_host.plugin_state import set_enabled
+
+        set_enabled("good", False)
+        db.session.commit()
+    import sys
+
+    sys.modules.pop("good_mod", None)
+    app = new_app(database_url, tmp_path / "live")
+    assert current_host(app).records["good"].module is None
+    assert "good_mod" not in sys.modules
+    client = admin_client(app, make_user)
+    assert client.get("/good/").status_code == 404
+    assert client.post("/admin/plugins/good/enable").status_code == 302
+    assert client.get("/good/").data == b"good page"
+
+
+def test_instance_template_overrides_and_extends_the_original(app, client, login_as):
+    from pathlib import Path
+
+    folder = Path(app.instance_path) / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "profile.html").write_text(
+        '{% extends "original/profile.html" %}'
+        '{% block content %}<p id="local-note">Local note</p>{{ super() }}{% endblock %}'
+    )
+    login_as("pegawai")
+    body = client.get("/profile").data.decode()
+    assert 'id="local-note"' in body and "NIP" in body
+
+
+def test_tracing_logs_hook_calls(site, database_url, tmp_path, make_user, caplog):
+    app = new_app(database_url, tmp_path, TRACE_PLUGINS=True)
+    client = admin_client(app, make_user)
+    with caplog.at_level(logging.INFO, logger="sikd.plugins"):
+        client.get("/")
+    assert "hook sikd_menu_items -> archive" in caplog.text and " ms" in caplog.text
