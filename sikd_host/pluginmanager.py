@@ -194,7 +194,8 @@ class PluginHost:
                 False,
                 "incompatible",
                 (
-                    f"{record.name} supports sikd-host {record.host_spec}; this host is {__version__}."
+                    f"{record.name} supports sikd-host {record.host_spec}; "
+                    f"this host is {__version__}."
                 ),
             )
         if enabled is None:

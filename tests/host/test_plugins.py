@@ -53,7 +53,9 @@ def sikd_menu_items(user):
 
 @hookimpl
 def sikd_template_slot(slot, context):
-    return ["<p id='good-slot'>slot for %s</p>" % context["user"].username] if slot == "profile.sections" else []
+    if slot != "profile.sections":
+        return []
+    return ["<p id='good-slot'>slot for %s</p>" % context["user"].username]
 
 @hookimpl
 def sikd_settings():
