@@ -188,17 +188,19 @@ def _error_text(error: Exception) -> str:
 @with_appcontext
 def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Initialise, load the demo institution and serve the portal."""
-    from sikd_host.demo import load_demo
+    from sikd_host.demo import load_demo, load_plugin_demos
 
     try:
         run_init("admin", None)
         password = secrets.token_urlsafe(12)
         summary = load_demo(admin_password=password)
+        summaries = load_plugin_demos()
         db.session.commit()
     except Exception as error:  # noqa: BLE001
         db.session.rollback()
         raise CommandError(_error_text(error)) from error
-    click.echo(summary)
+    for line in [summary, *summaries]:
+        click.echo(line)
     click.echo(f"Admin user: admin\nPassword:   {password}")
     click.echo("Every demo employee logs in with their user name and the same password.")
     if not no_serve:

@@ -324,3 +324,11 @@ def load_demo(admin_password: str) -> str:
     units = db.session.scalar(select(db.func.count()).select_from(Unit))
     positions = db.session.scalar(select(db.func.count()).select_from(Position))
     return f"Demo institution loaded: {units} units, {positions} positions, {count} employees."
+
+
+def load_plugin_demos() -> list[str]:
+    """Each active plugin's demo data, in dependency order, in the current transaction."""
+    from sikd_host.pluginmanager import current_host
+
+    results = current_host().collect("sikd_demo_data", guard=db.session.begin_nested, seed=SEED)
+    return [summary for _plugin, summary in results if summary]

@@ -86,8 +86,8 @@ def sikd_demo_data(seed: int) -> str | None:
 
     Called by ``sikd demo`` after the host's demo institution exists, in dependency order;
     ``seed`` is the fixed demo seed, so every start looks the same. Do not commit: the host
-    commits once. Return a one-line summary to print, or None. Must be idempotent: do
-    nothing when the data is already there.
+    commits once. Collector: return a one-line summary to print, or None. Must be
+    idempotent: do nothing when the data is already there.
     """
 
 
@@ -108,8 +108,9 @@ def sikd_startup_check(app: Any) -> str | None:
     """A check run when the plugin is loaded, able to refuse it.
 
     Called once per process with the Flask app, after the plugin's declarations were
-    checked. Return None when all is well, or a message (shown on the plugins page and by
-    ``sikd plugins list``) to refuse loading, e.g. a missing system tool.
+    checked. Collector (of this one plugin's answers): return None when all is well, or a
+    message (shown on the plugins page and by ``sikd plugins list``) to refuse loading, e.g.
+    a missing system tool.
     """
 
 

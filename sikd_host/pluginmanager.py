@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -412,11 +412,14 @@ class PluginHost:
 
     # --- calling hooks ------------------------------------------------------------------
 
-    def collect(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    def collect(
+        self, hook_name: str, guard: Callable[[], Any] | None = None, **kwargs: Any
+    ) -> list[tuple[str, Any]]:
         """Call each active plugin's implementation on its own: (plugin, result) pairs.
 
         A failing implementation is logged and its contribution left out, so one broken
-        plugin never breaks the page.
+        plugin never breaks the page. ``guard`` (e.g. ``db.session.begin_nested``) wraps each
+        call, so that a failing plugin's half-written rows are rolled back alone.
         """
         caller = getattr(self.pm.hook, hook_name, None)
         if caller is None:
@@ -425,18 +428,15 @@ class PluginHost:
         for impl in reversed(caller.get_hookimpls()):  # pluggy keeps them newest first
             started = time.perf_counter()
             try:
-                value = impl.function(*[kwargs[name] for name in impl.argnames])
+                with guard() if guard else contextlib.nullcontext():
+                    value = impl.function(*[kwargs[name] for name in impl.argnames])
             except Exception:  # noqa: BLE001
                 log.exception("plugin %s: hook %s failed", impl.plugin_name, hook_name)
                 continue
             finally:
                 if self.trace:
-                    log.info(
-                        "hook %s -> %s: %.3f ms",
-                        hook_name,
-                        impl.plugin_name,
-                        (time.perf_counter() - started) * 1000,
-                    )
+                    log.info("hook %s -> %s: %.3f ms", hook_name, impl.plugin_name,
+                             (time.perf_counter() - started) * 1000)
             if value is not None:
                 results.append((impl.plugin_name, value))
         return results

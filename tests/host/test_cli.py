@@ -124,3 +124,38 @@ def test_console_script_reports_a_bad_database(tmp_path):
         timeout=60,
     )
     assert result.returncode != 0 and "upgrade failed" in result.stderr
+
+
+def test_sikd_demo_serves_the_portal(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"SIKD_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sikd_host.cli", "demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert b'"ok"' in r.read()
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("sikd demo did not serve")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as page:
+            assert b"SIKD" in page.read()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert "Admin user: admin" in output and "Password:" in output

@@ -12,8 +12,11 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "hooks.md"
 
 
 def hookspec_functions():
-    return {name: function for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
-            if name.startswith("sikd_")}
+    return {
+        name: function
+        for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
+        if name.startswith("sikd_")
+    }
 
 
 def test_every_hookspec_has_a_full_docstring():
@@ -24,7 +27,8 @@ def test_every_hookspec_has_a_full_docstring():
         assert "Called" in doc, f"{name}: say when it is called"
         assert "Return" in doc or "return" in doc, f"{name}: say what it returns"
         assert "Collector" in doc or "firstresult" in doc or "per plugin" in doc, (
-            f"{name}: say whether it is a collector or firstresult")
+            f"{name}: say whether it is a collector or firstresult"
+        )
 
 
 def test_every_hookspec_is_in_docs_hooks_md():

@@ -339,3 +339,30 @@ def test_tracing_logs_hook_calls(site, database_url, tmp_path, make_user, caplog
     with caplog.at_level(logging.INFO, logger="sikd.plugins"):
         client.get("/")
     assert "hook sikd_menu_items -> archive" in caplog.text and " ms" in caplog.text
+
+
+DEMO = """
+from sikd_host.plugin_api import Unit, db, hookimpl
+
+@hookimpl
+def sikd_demo_data(seed):
+    db.session.add(Unit(code="DEMO-%s" % __name__[:4], name="Demo unit"))
+    db.session.flush()
+    if __name__.startswith("bad"):
+        raise RuntimeError("demo boom")
+    return "demo from %s" % __name__
+"""
+
+
+def test_demo_data_hook_runs_each_plugin_in_its_own_savepoint(site, database_url, tmp_path):
+    install_fake(site, "good", DEMO)
+    install_fake(site, "bad", DEMO)
+    app = new_app(database_url, tmp_path)
+    result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert "demo from good_mod" in result.output and "150 employees" in result.output
+    with app.app_context():
+        from sikd_host.org.models import Unit
+
+        codes = set(db.session.scalars(select(Unit.code)))
+    assert "DEMO-good" in codes and "DEMO-bad_" not in codes
