@@ -246,7 +246,7 @@ class PluginHost:
     def _activate(self, record: PluginRecord) -> None:
         try:
             if record.module is None:
-                record.module = record.entry_point.load() if record.entry_point else None
+                record.module = self._import(record)
             if not record.initialised:
                 self._initialise(record)
             from sikd_host.migrations import plugin_schema_state
@@ -264,6 +264,21 @@ class PluginHost:
             record.status, record.message = "active", ""
         except Exception as error:  # noqa: BLE001 - isolate every plugin failure
             self._fail(record, error)
+
+    def _import(self, record: PluginRecord) -> Any:
+        """Import the plugin; refuse it when it defines tables without its name as prefix."""
+        from sikd_host.extensions import db
+
+        before = set(db.metadata.tables)
+        module = record.entry_point.load() if record.entry_point else None
+        foreign = sorted(t for t in set(db.metadata.tables) - before
+                         if not t.startswith(f"{record.name}_"))
+        if foreign:
+            raise PluginRefused(
+                f"{record.name} defines tables without the prefix {record.name}_: "
+                + ", ".join(foreign)
+            )
+        return module
 
     def _fail(self, record: PluginRecord, error: Exception) -> None:
         from sikd_host.plugin_state import record_error
@@ -299,7 +314,7 @@ class PluginHost:
     ) -> list[tuple[str, Any]]:
         """Call one plugin's implementation of a host hook, active or not (imports it)."""
         if record.module is None:
-            record.module = record.entry_point.load() if record.entry_point else None
+            record.module = self._import(record)
         results = getattr(self._probe(record).hook, hook_name)(**kwargs)
         return [(record.name, value) for value in results]
 

@@ -366,3 +366,23 @@ def test_demo_data_hook_runs_each_plugin_in_its_own_savepoint(site, database_url
 
         codes = set(db.session.scalars(select(Unit.code)))
     assert "DEMO-good" in codes and "DEMO-bad_" not in codes
+
+
+UNPREFIXED = """
+from sqlalchemy.orm import Mapped, mapped_column
+from sikd_host.plugin_api import db
+
+class Thing(db.Model):
+    __tablename__ = "thing_without_prefix"
+    id: Mapped[int] = mapped_column(primary_key=True)
+"""
+
+
+def test_plugin_tables_must_carry_the_plugin_prefix(site, database_url, tmp_path):
+    install_fake(site, "sloppy", UNPREFIXED)
+    app = new_app(database_url, tmp_path)
+    record = current_host(app).records["sloppy"]
+    assert record.status == "failed" and "thing_without_prefix" in record.message
+    from sikd_host.extensions import db as database
+
+    database.metadata.remove(database.metadata.tables["thing_without_prefix"])
