@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from sikd_host.auth.forms import LanguageForm
+from sikd_host.auth.passwords import MIN_LENGTH
 from sikd_host.org.nip import normalize
 from sikd_host.registry import SECTION_LABELS, menu_items, slot
 
@@ -34,6 +35,7 @@ def register_template_helpers(app: Flask) -> None:
             "language_form": LanguageForm(language=locale, formdata=None),
             "current_locale": locale,
             "section_labels": SECTION_LABELS,
+            "password_min_length": MIN_LENGTH,
             "current_path": request.full_path.rstrip("?") if request else "/",
             "sikd_version": app.config["SIKD_VERSION"],
             "institution_name": app.config["INSTITUTION_NAME"],

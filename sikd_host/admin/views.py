@@ -15,6 +15,7 @@ from sikd_host.audit import service as audit
 from sikd_host.auth import accounts
 from sikd_host.auth.models import Role, RolePermission, User
 from sikd_host.extensions import db
+from sikd_host.i18n import N_
 from sikd_host.org.models import Position
 from sikd_host.permissions import permission_required
 from sikd_host.registry import all_permissions
@@ -106,11 +107,11 @@ def _save_user(user: User | None, form: UserForm) -> User:
     clash = accounts.find_user(form.username.data)
     if clash is not None and clash.id != user.id:
         raise accounts.AccountError(
-            "The user name %(name)s is already taken.", name=form.username.data
+            N_("The user name %(name)s is already taken."), name=form.username.data
         )
     nip = form.nip.data or None
     if nip and db.session.scalar(select(User.id).where(User.nip == nip, User.id != user.id)):
-        raise accounts.AccountError("The NIP %(nip)s belongs to another user.", nip=nip)
+        raise accounts.AccountError(N_("The NIP %(nip)s belongs to another user."), nip=nip)
     before = _snapshot(user)
     user.username, user.full_name = form.username.data.strip().lower(), form.full_name.data.strip()
     user.email, user.nip, user.position_id = form.email.data or "", nip, position_id

@@ -31,14 +31,14 @@ CSV_COLUMNS = (
 )
 
 
-def _date(name: str, errors: list[str]) -> dt.date | None:
+def _date(name: str, label: str, errors: list[str]) -> dt.date | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        errors.append(_("%(field)s: write the date as YYYY-MM-DD.", field=name))
+        errors.append(_("%(field)s: write the date as YYYY-MM-DD.", field=label))
         return None
 
 
@@ -56,7 +56,7 @@ def filtered(errors: list[str]) -> Select:
         statement = statement.where(AuditEvent.object_type == object_type)
     if object_id:
         statement = statement.where(AuditEvent.object_id == object_id)
-    start, end = _date("from", errors), _date("to", errors)
+    start, end = _date("from", _("From"), errors), _date("to", _("To"), errors)
     if start:
         statement = statement.where(AuditEvent.created_at >= dt.datetime.combine(start, dt.time()))
     if end:

@@ -85,7 +85,8 @@ def create_user(
 def set_password(actor: Any, user: User, password: str, audited: bool = True) -> None:
     problem = password_problem(password)
     if problem:
-        raise AccountError(problem)
+        message, params = problem
+        raise AccountError(message, **params)
     user.password_hash = hash_password(password)
     user.revoke_sessions()
     if audited:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from sikd_host.forms import Form as FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
@@ -20,7 +20,8 @@ def strong_password(_form: FlaskForm, field: PasswordField) -> None:
 
     problem = password_problem(field.data or "")
     if problem:
-        raise ValidationError(gettext(problem))
+        message, params = problem
+        raise ValidationError(gettext(message, **params))
 
 
 class PasswordChangeForm(FlaskForm):

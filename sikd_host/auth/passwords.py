@@ -29,10 +29,10 @@ def needs_rehash(stored_hash: str) -> bool:
     return HASHER.check_needs_rehash(stored_hash)
 
 
-def password_problem(password: str) -> str | None:
-    """An English msgid describing why ``password`` is refused, or None when it is good."""
+def password_problem(password: str) -> tuple[str, dict[str, int]] | None:
+    """Why ``password`` is refused (an English msgid and its values), or None when it is good."""
     if len(password) < MIN_LENGTH:
-        return N_("A password needs at least 10 characters.")
+        return N_("A password needs at least %(n)s characters."), {"n": MIN_LENGTH}
     if password.isdigit():
-        return N_("A password cannot be digits only.")
+        return N_("A password cannot be digits only."), {}
     return None

@@ -151,3 +151,10 @@ def test_language_switch_for_the_user(app, client, login_as):
     assert response.status_code == 302 and response.location == "/profile"
     assert b'lang="en"' in client.get("/").data
     assert client.post("/language", data={"language": "fr"}).status_code == 400
+
+
+def test_built_in_form_messages_are_translated(client, login_as):
+    login_as("admin")
+    response = client.post("/admin/users/new", data={"username": "", "full_name": ""})
+    assert response.status_code == 422
+    assert "Kolom ini wajib diisi." in response.data.decode()

@@ -1,0 +1,52 @@
+"""The base form of the house: WTForms' own messages go through our catalogues.
+
+WTForms ships no Indonesian translation, so its built-in validator messages are listed here
+(marked for extraction) and translated by Flask-Babel like every other string.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+
+from sikd_host.i18n import N_
+
+WTFORMS_MESSAGES = (
+    N_("This field is required."),
+    N_("Invalid email address."),
+    N_("Not a valid choice."),
+    N_("Not a valid integer value."),
+    N_("Not a valid date value."),
+    N_("Invalid input."),
+    N_("Field must be at least %(min)d character long."),
+    N_("Field must be at least %(min)d characters long."),
+    N_("Field cannot be longer than %(max)d character."),
+    N_("Field cannot be longer than %(max)d characters."),
+    N_("Field must be between %(min)d and %(max)d characters long."),
+    N_("Field must be equal to %(other_name)s."),
+    N_("'%(value)s' is not a valid choice for this field."),
+    N_("'%(value)s' are not valid choices for this field."),
+    N_("The CSRF token is missing."),
+    N_("The CSRF token is invalid."),
+    N_("The CSRF token has expired."),
+    N_("The CSRF tokens do not match."),
+)
+
+
+class _BabelTranslations:
+    def gettext(self, message: str) -> str:
+        return gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        # Both English forms are plain msgids in our catalogues (Indonesian has no plural).
+        return gettext(singular if n == 1 else plural)
+
+
+class Form(FlaskForm):
+    """Use instead of FlaskForm: CSRF on, and every built-in message in the user's language."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> _BabelTranslations:
+            return _BabelTranslations()
