@@ -28,8 +28,9 @@ PAGES = ("/", "/profile")
 
 
 def build(folder: Path):
-    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench",
-                      "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {"INSTANCE_PATH": str(folder), "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
+    )
     with app.app_context():
         run_init("admin", "benchmark password")
         accounts.create_user("bench", "budi", "Budi", "benchmark password", roles=["pegawai"])
@@ -80,8 +81,10 @@ def main() -> None:
     print(f"{'plugins':<22}{'ms/request (median of rounds)':>32}")
     print(f"{'disabled':<22}{off:>32.3f}")
     print(f"{'archive + simantap':<22}{on:>32.3f}")
-    print(f"overhead: {on - off:.3f} ms per request = {(on - off) / off * 100:.1f}% "
-          f"(goal: at most 5%)")
+    print(
+        f"overhead: {on - off:.3f} ms per request = {(on - off) / off * 100:.1f}% "
+        f"(goal: at most 5%)"
+    )
 
 
 if __name__ == "__main__":

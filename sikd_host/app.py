@@ -20,7 +20,11 @@ from sikd_host.i18n import select_locale
 from sikd_host.pluginmanager import PluginHost, current_host
 
 PUBLIC_ENDPOINTS = {
-    "static", "plugin_static", "auth.login", "portal.healthz", "portal.set_language",
+    "static",
+    "plugin_static",
+    "auth.login",
+    "portal.healthz",
+    "portal.set_language",
 }
 
 

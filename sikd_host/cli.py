@@ -38,8 +38,18 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (init_command, demo_command, db_group, users_group, org_group, audit_group,
-                    plugins_group, plugin_group):
+    from sikd_host.storage.cli import storage_group
+
+    for command in (
+        init_command,
+        demo_command,
+        db_group,
+        users_group,
+        org_group,
+        audit_group,
+        plugins_group,
+        storage_group,
+    ):
         app.cli.add_command(command)
 
 
@@ -141,12 +151,18 @@ def ensure_admin(username: str, password: str | None) -> tuple[bool, str | None]
 
 
 def run_init(admin_username: str, admin_password: str | None) -> tuple[bool, str | None]:
+    """Schema, seeded roles, newly installed plugins enabled, and the first admin."""
+    from sikd_host.admin.plugins import enable_new_plugins
     from sikd_host.auth.accounts import seed_roles
+    from sikd_host.pluginmanager import current_host
 
     upgrade_all()
     seed_roles()
+    enabled = enable_new_plugins("sikd init")
     created = ensure_admin(admin_username, admin_password)
     db.session.commit()
+    if enabled:
+        current_host().sync(force=True)
     return created
 
 
@@ -420,8 +436,14 @@ def plugin_group() -> None:
 
 @plugin_group.command("new")
 @click.argument("name")
-@click.option("--path", "directory", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("."), show_default=True, help="Where to create the distribution.")
+@click.option(
+    "--path",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Where to create the distribution.",
+)
 def plugin_new(name: str, directory: Path) -> None:
     """Scaffold a working plugin distribution named sikd-NAME."""
     from sikd_host.scaffold import ScaffoldError, scaffold
@@ -458,6 +480,8 @@ def audit_verify() -> None:
     count = db.session.scalar(select(func.count()).select_from(AuditEvent))
     click.echo(f"audit chain ok: {count} entries")
 
+
+main.add_command(plugin_group)  # needs no app, so `sikd plugin new` creates no instance
 
 if __name__ == "__main__":
     main()

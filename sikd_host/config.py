@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
     "LOGIN_LIMIT_PER_ADDRESS": "30 per 15 minutes",
     "MAX_UPLOAD_MB": 50,
+    "STORAGE_ALLOWED_TYPES": ["pdf", "docx", "xlsx", "odt", "jpeg", "png", "tiff"],
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
     "FORCE_HTTPS_COOKIES": False,
     "TRUSTED_PROXIES": 0,

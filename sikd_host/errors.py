@@ -31,6 +31,7 @@ def _messages() -> dict[int, tuple[str, str]]:
             _("An unexpected error occurred. It has been logged; please try again."),
         ),
         503: (_("Unavailable"), _("The service is temporarily unavailable.")),
+        507: (_("Insufficient storage"), _("The storage is full; the file was not saved.")),
     }
 
 

@@ -10,7 +10,8 @@ from flask import url_for
 
 @dataclass(frozen=True)
 class MenuItem:
-    """A link in the side menu. ``section`` groups items; lower ``order`` comes first."""
+    """A link in the side menu. ``section`` groups items under ``section_label`` (the first
+    label given for a section wins); lower ``order`` comes first."""
 
     id: str
     label: Any
@@ -18,7 +19,7 @@ class MenuItem:
     permission: str | None = None
     section: str = "main"
     order: int = 100
-    icon: str = ""
+    section_label: Any = None
     url_values: dict[str, Any] = field(default_factory=dict)
     plugin: str = "host"
 

@@ -35,16 +35,32 @@ class Track:
             return True
         if name.startswith("alembic_version"):
             return False
+        if "_fts" in name:  # engine-specific search objects (FTS5, tsvector) live outside models
+            return False
         if self.table_prefix is None:  # the host: every table that is not a plugin's
             return not name.startswith(self.foreign_prefixes)
         return name.startswith(self.table_prefix)
+
+    def include_object(
+        self, obj: Any, name: str | None, type_: str, _reflected: bool, _compare_to: Any
+    ) -> bool:
+        """The model side of the same filter, so autogenerate drafts only this track."""
+        if type_ == "table":
+            return self.include_name(name, type_, None)
+        table = getattr(obj, "table", None)
+        return table is None or self.include_name(table.name, "table", None)
 
 
 def host_track(plugin_names: tuple[str, ...] = ()) -> Track:
     from sikd_host.extensions import db
 
-    return Track("host", HOST_MIGRATIONS / "versions", "alembic_version", db.metadata,
-                 foreign_prefixes=tuple(f"{name}_" for name in plugin_names))
+    return Track(
+        "host",
+        HOST_MIGRATIONS / "versions",
+        "alembic_version",
+        db.metadata,
+        foreign_prefixes=tuple(f"{name}_" for name in plugin_names),
+    )
 
 
 def _config(track: Track, connection: Connection) -> Config:
@@ -57,6 +73,7 @@ def _config(track: Track, connection: Connection) -> Config:
         version_table=track.version_table,
         target_metadata=track.metadata,
         include_name=track.include_name,
+        include_object=track.include_object,
     )
     return config
 
@@ -108,8 +125,13 @@ def plugin_track(host: Any, record: Any) -> Track | None:
     results = [value for _name, value in host.collect_from(record, "sikd_migrations") if value]
     if not results:
         return None
-    return Track(record.name, Path(results[0]), f"alembic_version_{record.name}", db.metadata,
-                 f"{record.name}_")
+    return Track(
+        record.name,
+        Path(results[0]),
+        f"alembic_version_{record.name}",
+        db.metadata,
+        f"{record.name}_",
+    )
 
 
 def plugin_schema_state(host: Any, record: Any) -> tuple[str | None, str | None]:

@@ -14,12 +14,16 @@ from flask_login import current_user, login_required
 
 @dataclass(frozen=True)
 class Permission:
-    """A named right, e.g. ``archive.view_all``; ``plugin`` is filled in by the host."""
+    """A named right, e.g. ``archive.view_all``; ``plugin`` is filled in by the host.
+
+    ``roles`` names the seeded roles that receive it when its plugin is first enabled (an
+    admin can untick it afterwards)."""
 
     name: str
     label: Any
     description: Any = ""
     plugin: str = "host"
+    roles: tuple[str, ...] = ()
 
 
 HOST_PERMISSIONS = (
@@ -29,9 +33,7 @@ HOST_PERMISSIONS = (
         "admin.org", _l("Manage the organisation"), _l("Edit and import units and positions.")
     ),
     Permission("admin.audit", _l("Read the audit log"), _l("Search and export the audit log.")),
-    Permission(
-        "admin.plugins", _l("Manage plugins"), _l("Enable, disable and upgrade plugins.")
-    ),
+    Permission("admin.plugins", _l("Manage plugins"), _l("Enable, disable and upgrade plugins.")),
 )
 
 SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {

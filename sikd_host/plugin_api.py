@@ -18,24 +18,54 @@ from sikd_host import __version__ as host_version
 from sikd_host.audit import service as audit
 from sikd_host.auth.models import Role, User
 from sikd_host.extensions import db
+from sikd_host.forms import Form
 from sikd_host.hookspecs import PROJECT
 from sikd_host.i18n import N_
 from sikd_host.menus import MenuItem, Widget
+from sikd_host.models import utcnow
 from sikd_host.org import queries as org
 from sikd_host.org.models import Position, Unit
 from sikd_host.org.nip import NIP, NIPError, parse_nip
 from sikd_host.permissions import Permission, permission_required, require
+from sikd_host.storage import service as storage
 from sikd_host.tabular import Problem, TableError, read_table, template_csv, template_xlsx
 
 hookimpl = pluggy.HookimplMarker(PROJECT)
 hookspec = pluggy.HookspecMarker(PROJECT)
 
 __all__ = [
-    "N_", "NIP", "NIPError", "MenuItem", "Permission", "Position", "Problem", "Role",
-    "TableError", "Unit", "User", "Widget", "audit", "collect_hook", "current_user", "db",
-    "gettext", "hookimpl", "hookspec", "host_version", "lazy_gettext", "org", "parse_nip",
-    "permission_required", "read_table", "require", "settings", "template_csv",
+    "Form",
+    "MenuItem",
+    "N_",
+    "NIP",
+    "NIPError",
+    "Permission",
+    "Position",
+    "Problem",
+    "Role",
+    "TableError",
+    "Unit",
+    "User",
+    "Widget",
+    "audit",
+    "collect_hook",
+    "current_user",
+    "db",
+    "gettext",
+    "hookimpl",
+    "hookspec",
+    "host_version",
+    "lazy_gettext",
+    "org",
+    "parse_nip",
+    "permission_required",
+    "read_table",
+    "require",
+    "settings",
+    "storage",
+    "template_csv",
     "template_xlsx",
+    "utcnow",
 ]
 
 

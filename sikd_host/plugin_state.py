@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, DateTime, String, Text, inspect, select
+from sqlalchemy import Boolean, DateTime, String, Text, insert, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,14 +45,21 @@ def set_enabled(name: str, enabled: bool) -> PluginState:
 
 
 def record_error(name: str, error: str | None) -> None:
-    """Store the plugin's last error in its own transaction; best effort."""
+    """Store (or clear) the plugin's last error in a transaction of its own; best effort."""
+    table = PluginState.__table__
     try:
-        state = db.session.get(PluginState, name) or PluginState(name=name, enabled=True)
-        state.last_error = error
-        db.session.add(state)
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - no table yet, or the database is down: keep it in memory
-        db.session.rollback()
+        with db.engine.begin() as connection:
+            changed = connection.execute(
+                update(table).where(table.c.name == name).values(last_error=error)
+            ).rowcount
+            if not changed and error is not None:
+                connection.execute(
+                    insert(table).values(
+                        name=name, enabled=False, last_error=error, changed_at=utcnow()
+                    )
+                )
+    except SQLAlchemyError:  # no table yet, or the database is down: keep it in memory
+        pass
 
 
 def last_errors() -> dict[str, str | None]:

@@ -200,7 +200,9 @@ class PluginHost:
             )
         if enabled is None:
             return False, "needs-upgrade", "The database has no schema yet: run sikd init."
-        if not enabled.get(record.name, True):
+        if record.name not in enabled:
+            return False, "disabled", "Installed but not enabled yet."
+        if not enabled[record.name]:
             return False, "disabled", ""
         missing = [name for name in record.requires if not self._usable(name, enabled)]
         if missing:
@@ -209,7 +211,7 @@ class PluginHost:
 
     def _usable(self, name: str, enabled: dict[str, bool]) -> bool:
         record = self.records.get(name)
-        return record is not None and record.status not in ("failed",) and enabled.get(name, True)
+        return record is not None and record.status != "failed" and enabled.get(name, False)
 
     def sync(self, force: bool = False) -> None:
         """Bring this process in line with the database state (at most once per TTL)."""
@@ -261,6 +263,10 @@ class PluginHost:
                 return
             if not self.pm.is_registered(record.module):
                 self.pm.register(record.module, name=record.name)
+            if record.status != "active" and record.error is None:
+                from sikd_host.plugin_state import record_error
+
+                record_error(record.name, None)  # a stale error of an earlier run is cleared
             record.status, record.message = "active", ""
         except Exception as error:  # noqa: BLE001 - isolate every plugin failure
             self._fail(record, error)
@@ -271,8 +277,9 @@ class PluginHost:
 
         before = set(db.metadata.tables)
         module = record.entry_point.load() if record.entry_point else None
-        foreign = sorted(t for t in set(db.metadata.tables) - before
-                         if not t.startswith(f"{record.name}_"))
+        foreign = sorted(
+            t for t in set(db.metadata.tables) - before if not t.startswith(f"{record.name}_")
+        )
         if foreign:
             raise PluginRefused(
                 f"{record.name} defines tables without the prefix {record.name}_: "
@@ -323,7 +330,15 @@ class PluginHost:
         probe = self._probe(record)
         for specs in _flatten(probe.hook.sikd_hookspecs()):
             self.pm.add_hookspecs(specs)
-        self._apply_settings(_merge(probe.hook.sikd_settings()))
+        settings = _merge(probe.hook.sikd_settings())
+        prefix = f"{record.name.upper()}_"
+        foreign = sorted(key for key in settings if not key.startswith(prefix))
+        if foreign:
+            raise PluginRefused(
+                f"{record.name} declares settings without the prefix {prefix}: "
+                + ", ".join(foreign)
+            )
+        self._apply_settings(settings)
         blueprints = _flatten(probe.hook.sikd_blueprints())
         permissions = _flatten(probe.hook.sikd_permissions())
         menu_ids = [item.id for item in _flatten(probe.hook.sikd_menu_items(user=_ProbeUser()))]
@@ -338,6 +353,8 @@ class PluginHost:
                 record.blueprint_names.append(blueprint.name)
         if record.package_dir and (record.package_dir / "templates").is_dir():
             self.template_loader.loaders.append(FileSystemLoader(record.package_dir / "templates"))
+        if record.package_dir and (record.package_dir / "translations").is_dir():
+            self._add_translations(record.package_dir / "translations")
         self._permissions[record.name] = permissions
         self._menu_ids.update({menu_id: record.name for menu_id in menu_ids})
         record.initialised = True
@@ -415,6 +432,14 @@ class PluginHost:
         finally:
             self.app._got_first_request = served
 
+    def _add_translations(self, folder: Path) -> None:
+        """Merge a plugin's catalogues after the host's (Flask-Babel caches per locale)."""
+        babel = self.app.extensions.get("babel")
+        if babel is None or str(folder) in babel.translation_directories:
+            return
+        babel.translation_directories.append(str(folder))
+        babel.domain_instance.cache.clear()
+
     def _apply_settings(self, defaults: dict[str, Any]) -> None:
         """Plugin settings: defaults < sikd.toml < SIKD_* (coerced) < create_app(config)."""
         from sikd_host.config import instance_overrides
@@ -450,8 +475,12 @@ class PluginHost:
                 continue
             finally:
                 if self.trace:
-                    log.info("hook %s -> %s: %.3f ms", hook_name, impl.plugin_name,
-                             (time.perf_counter() - started) * 1000)
+                    log.info(
+                        "hook %s -> %s: %.3f ms",
+                        hook_name,
+                        impl.plugin_name,
+                        (time.perf_counter() - started) * 1000,
+                    )
             if value is not None:
                 results.append((impl.plugin_name, value))
         return results
@@ -466,7 +495,12 @@ class PluginHost:
                 items.append(value)
         return items
 
+    def permissions_of(self, name: str) -> list[Any]:
+        """The permissions a loaded plugin declared (empty when it never loaded)."""
+        return list(self._permissions.get(name, []))
+
     def is_active_blueprint(self, blueprint: str | None) -> bool:
+
         owner = self.blueprint_owner.get(blueprint or "")
         return owner is None or self.records[owner].active
 

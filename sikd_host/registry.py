@@ -5,6 +5,7 @@ The host declares its own items here; plugins add theirs through hooks (see hook
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -16,8 +17,8 @@ from sikd_host.permissions import HOST_PERMISSIONS, Permission
 SECTION_LABELS = {"main": _l("Main"), "admin": _l("Administration")}
 
 HOST_MENU = (
-    MenuItem("dashboard", _l("Dashboard"), "portal.dashboard", order=0, icon="speedometer"),
-    MenuItem("profile", _l("My profile"), "portal.profile", order=1, icon="person"),
+    MenuItem("dashboard", _l("Dashboard"), "portal.dashboard", order=0),
+    MenuItem("profile", _l("My profile"), "portal.profile", order=1),
     MenuItem("admin.users", _l("Users"), "admin.users", "admin.users", "admin", 10),
     MenuItem("admin.roles", _l("Roles"), "admin.roles", "admin.roles", "admin", 20),
     MenuItem("admin.units", _l("Units"), "org.units", "admin.org", "admin", 30),
@@ -38,15 +39,27 @@ def all_permissions() -> list[Permission]:
     return list(HOST_PERMISSIONS) + _plugins().declarations("sikd_permissions")
 
 
-def menu_items(user: Any) -> dict[str, list[MenuItem]]:
-    """Visible items grouped by section, in order; the first declaration of an id wins."""
+@dataclass(frozen=True)
+class MenuSection:
+    key: str
+    label: Any
+    items: list[MenuItem]
+
+
+def menu_items(user: Any) -> list[MenuSection]:
+    """Visible items grouped by section (main first, admin last); first declaration of an id
+    wins."""
     items: dict[str, MenuItem] = {}
     for item in list(HOST_MENU) + _plugins().declarations("sikd_menu_items", user=user):
         items.setdefault(item.id, item)
-    sections: dict[str, list[MenuItem]] = {"main": []}
+    grouped: dict[str, list[MenuItem]] = {"main": []}
+    labels = dict(SECTION_LABELS)
     for item in visible(list(items.values()), user):
-        sections.setdefault(str(item.section), []).append(item)
-    return {key: value for key, value in sections.items() if value}
+        grouped.setdefault(item.section, []).append(item)
+        if item.section_label is not None:
+            labels.setdefault(item.section, item.section_label)
+    order = sorted(grouped, key=lambda key: (key == "admin", key != "main"))
+    return [MenuSection(key, labels.get(key, key), grouped[key]) for key in order if grouped[key]]
 
 
 def slot(name: str, **context: Any) -> Markup:

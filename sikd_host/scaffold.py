@@ -1,6 +1,6 @@
 """``sikd plugin new NAME``: a working plugin distribution from the template folder.
 
-Files under ``scaffold_template/`` are copied with ``$name``, ``$title`` and ``$host_version``
+Files under ``scaffold_template/`` are copied with ``$name``, ``$title`` and ``$host_spec``
 substituted (``string.Template``); ``__name__`` in a path becomes the plugin name.
 """
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sikd_host.auth.forms import LanguageForm
 from sikd_host.auth.passwords import MIN_LENGTH
 from sikd_host.org.nip import normalize
-from sikd_host.registry import SECTION_LABELS, menu_items, slot
+from sikd_host.registry import menu_items, slot
 
 
 def format_nip(value: str | None) -> str:
@@ -31,10 +31,9 @@ def register_template_helpers(app: Flask) -> None:
     def layout_context() -> dict[str, Any]:
         locale = str(get_locale() or app.config["DEFAULT_LOCALE"])
         return {
-            "menu_sections": menu_items(current_user) if current_user.is_authenticated else {},
+            "menu_sections": menu_items(current_user) if current_user.is_authenticated else [],
             "language_form": LanguageForm(language=locale, formdata=None),
             "current_locale": locale,
-            "section_labels": SECTION_LABELS,
             "password_min_length": MIN_LENGTH,
             "current_path": request.full_path.rstrip("?") if request else "/",
             "sikd_version": app.config["SIKD_VERSION"],

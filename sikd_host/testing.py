@@ -54,8 +54,9 @@ def _migrate(database_url: str, instance: Path) -> None:
     from sikd_host import create_app
     from sikd_host.cli import upgrade_all
 
-    app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance),
-                      "SECRET_KEY": "migrations"})
+    app = create_app(
+        {"DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "migrations"}
+    )
     with app.app_context():
         from sikd_host.extensions import db
 
@@ -84,10 +85,16 @@ def sikd_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
 def _empty_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
-        tables = connection.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-            "AND tablename NOT LIKE 'alembic_version%'"
-        )).scalars().all()
+        tables = (
+            connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename NOT LIKE 'alembic_version%'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             names = ", ".join(f'"{name}"' for name in tables)
             connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -130,8 +137,13 @@ def app(database_url: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterat
     config.update(app_config)
     application = create_app(config)
     with application.app_context():
+        from sikd_host.admin.plugins import enable_new_plugins
+        from sikd_host.pluginmanager import current_host
+
         seed_roles()
+        enable_new_plugins("test setup")
         db.session.commit()
+        current_host(application).sync(force=True)
     yield application
     with application.app_context():
         db.session.remove()
@@ -154,11 +166,21 @@ def make_user(app: Flask) -> Callable[..., Any]:
     from sikd_host.auth import accounts
     from sikd_host.extensions import db
 
-    def factory(username: str, roles: list[str] | tuple[str, ...] = ("pegawai",),
-                password: str = TEST_PASSWORD, **fields: Any) -> Any:
+    def factory(
+        username: str,
+        roles: list[str] | tuple[str, ...] = ("pegawai",),
+        password: str = TEST_PASSWORD,
+        **fields: Any,
+    ) -> Any:
         with app.app_context():
-            user = accounts.create_user("test", username, fields.pop("full_name", username.title()),
-                                        password, roles=roles, **fields)
+            user = accounts.create_user(
+                "test",
+                username,
+                fields.pop("full_name", username.title()),
+                password,
+                roles=roles,
+                **fields,
+            )
             db.session.commit()
             user_id = user.id
         return user_id
@@ -224,7 +246,13 @@ def register_plugin(app: Flask) -> Callable[..., Any]:
     from sikd_host.pluginmanager import current_host
 
     def register(obj: Any, name: str | None = None) -> Any:
+        from sikd_host.extensions import db
+        from sikd_host.plugin_state import set_enabled
+
+        name = name or getattr(obj, "__name__", type(obj).__name__).rpartition(".")[2]
         with app.app_context():
+            set_enabled(name, True)
+            db.session.commit()
             return current_host(app).add_plugin(obj, name)
 
     return register

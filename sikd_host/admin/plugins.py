@@ -53,8 +53,16 @@ def plugin_rows(host: PluginHost) -> list[PluginRow]:
                 current, head = migrations.plugin_schema_state(host, record)
             except Exception as error:  # noqa: BLE001 - an unimportable plugin
                 record.error = record.error or str(error)
-        rows.append(PluginRow(record, enabled.get(record.name, True), host.hook_names(record),
-                              current, head, record.error or errors.get(record.name)))
+        rows.append(
+            PluginRow(
+                record,
+                enabled.get(record.name, True),
+                host.hook_names(record),
+                current,
+                head,
+                record.error or errors.get(record.name),
+            )
+        )
     return rows
 
 
@@ -77,11 +85,54 @@ def enable_plugin(actor: Any, name: str) -> None:
             N_("%(name)s cannot be enabled until its migrations have run (sikd db upgrade)."),
             name=name,
         )
+    from sikd_host.plugin_state import PluginState
+
+    first_time = db.session.get(PluginState, name) is None
     set_enabled(name, True)
-    audit.record(actor, "plugin.enabled", "plugin", name)
     db.session.commit()
     host.retry(name)
     host.sync(force=True)
+    granted = grant_suggested_roles(host.permissions_of(name)) if first_time else {}
+    audit.record(actor, "plugin.enabled", "plugin", name, {"granted": granted})
+    db.session.commit()
+
+
+def enable_new_plugins(actor: Any) -> list[str]:
+    """Enable every installed plugin that has no recorded state yet (used by sikd init),
+    then tick each loaded one's permissions on the roles it suggests. Commits."""
+    from sikd_host.plugin_state import read_enabled
+
+    host = current_host()
+    known = read_enabled() or {}
+    names = [r.name for r in host.ordered() if r.name not in known and r.compatible]
+    for name in names:
+        set_enabled(name, True)
+    db.session.commit()
+    host.sync(force=True)
+    for name in names:
+        granted = grant_suggested_roles(host.permissions_of(name))
+        audit.record(
+            actor, "plugin.enabled", "plugin", name, {"first_setup": True, "granted": granted}
+        )
+    db.session.commit()
+    return names
+
+
+def grant_suggested_roles(permissions: list[Any]) -> dict[str, list[str]]:
+    """Tick each permission on the seeded roles it suggests (roles that exist only)."""
+    from sqlalchemy import select
+
+    from sikd_host.auth.models import Role, RolePermission
+
+    roles = {role.name: role for role in db.session.scalars(select(Role))}
+    granted: dict[str, list[str]] = {}
+    for permission in permissions:
+        for role_name in permission.roles:
+            role = roles.get(role_name)
+            if role is not None and permission.name not in role.permission_names:
+                role.grants.append(RolePermission(permission=permission.name))
+                granted.setdefault(role_name, []).append(permission.name)
+    return granted
 
 
 def disable_plugin(actor: Any, name: str) -> None:
@@ -126,9 +177,11 @@ def _act(name: str, action: str) -> Any:
         db.session.rollback()
         flash(_(error.message, **error.params), "danger")
         return redirect(url_for("plugins.index")), 303
-    messages = {"enable": _("Plugin %(name)s enabled.", name=name),
-                "disable": _("Plugin %(name)s disabled. Its data is kept.", name=name),
-                "upgrade": _("The schema of %(name)s is up to date.", name=name)}
+    messages = {
+        "enable": _("Plugin %(name)s enabled.", name=name),
+        "disable": _("Plugin %(name)s disabled. Its data is kept.", name=name),
+        "upgrade": _("The schema of %(name)s is up to date.", name=name),
+    }
     flash(messages[action], "success")
     return redirect(url_for("plugins.index"))
 

@@ -170,7 +170,9 @@ def role_form(role_id: int | None = None) -> Any:
             role = role or Role(name=name)
             before = sorted(role.permission_names) if not created else []
             role.name, role.description = name, form.description.data or ""
-            chosen = set(form.permissions.data or [])
+            offered = {p.name for p in declared}
+            kept = role.permission_names - offered  # e.g. of a plugin that is disabled now
+            chosen = set(form.permissions.data or []) | kept
             role.grants = [g for g in role.grants if g.permission in chosen] + [
                 RolePermission(permission=p) for p in sorted(chosen - role.permission_names)
             ]

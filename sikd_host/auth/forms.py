@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sikd_host.forms import Form as FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from sikd_host.auth.passwords import password_problem
+from sikd_host.forms import Form as FlaskForm
 
 
 class LoginForm(FlaskForm):

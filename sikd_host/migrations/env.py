@@ -14,6 +14,7 @@ context.configure(
     target_metadata=config.attributes.get("target_metadata"),
     version_table=config.attributes.get("version_table", "alembic_version"),
     include_name=config.attributes.get("include_name"),
+    include_object=config.attributes.get("include_object"),
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
 )

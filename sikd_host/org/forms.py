@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sikd_host.forms import Form as FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from sikd_host.forms import Form as FlaskForm
 from sikd_host.org.ranks import ESELON, JENJANG, POSITION_KINDS
 
 

@@ -19,6 +19,7 @@ def differences(track):
             connection,
             opts={
                 "include_name": track.include_name,
+                "include_object": track.include_object,
                 "compare_type": True,
                 "version_table": track.version_table,
             },

@@ -74,7 +74,8 @@ def site(tmp_path, monkeypatch):
             __import__("sys").modules.pop(name)
 
 
-def new_app(database_url, tmp_path, **config):
+def new_app(database_url, tmp_path, enable_new=True, **config):
+
     settings = {
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(tmp_path / "instance"),
@@ -83,7 +84,15 @@ def new_app(database_url, tmp_path, **config):
         "TESTING": True,
     }
     settings.update(config)
-    return create_app(settings)
+    app = create_app(settings)
+    if enable_new:  # newly installed plugins are enabled, as sikd init does
+        from sikd_host.admin.plugins import enable_new_plugins
+
+        with app.app_context():
+            enable_new_plugins("test")
+            db.session.commit()
+            current_host(app).sync(force=True)
+    return app
 
 
 def admin_client(app, make_user, name="boss"):
@@ -99,10 +108,10 @@ def test_first_party_plugins_load_through_entry_points(app, client, login_as):
     assert host.records["archive"].entry_point is not None
     assert host.records["archive"].active and host.records["simantap"].active
     login_as("admin")
-    assert b"Arsip" in client.get("/arsip/").data or client.get("/arsip/").status_code == 200
+    assert client.get("/arsip/kotak-masuk").status_code == 200
     assert client.get("/simantap/").status_code == 200
     page = client.get("/").data.decode()
-    assert 'data-menu-id="archive.home"' in page and 'data-menu-id="simantap.home"' in page
+    assert 'data-menu-id="archive.inbox"' in page and 'data-menu-id="simantap.home"' in page
     assert client.get("/plugins/archive/static/archive.css").status_code == 200
 
 
@@ -195,7 +204,7 @@ def test_hook_raising_while_a_page_is_built_is_left_out(
         profile = client.get("/profile")
     assert dashboard.status_code == 200 and profile.status_code == 200
     assert 'data-widget-id="welcome"' in dashboard.data.decode()  # the host's widgets remain
-    assert 'data-menu-id="archive.home"' in dashboard.data.decode()  # other plugins' items too
+    assert 'data-menu-id="archive.inbox"' in dashboard.data.decode()  # other plugins' items too
     assert "widget boom" in caplog.text and "menu boom" in caplog.text
     assert "slot boom" in caplog.text
 
@@ -225,7 +234,8 @@ def test_incompatible_plugin_is_skipped_with_a_message(site, database_url, tmp_p
 @pytest.mark.parametrize("what", ["blueprint", "url", "permission", "menu"])
 def test_clashing_plugins_are_refused_naming_both(site, database_url, tmp_path, what):
     install_fake(site, "good", GOOD)
-    clash = GOOD
+    clash = GOOD.replace('"GOOD_COLOUR": "blue", "GOOD_LIMIT": 3', '"ZCLASH_COLOUR": "red"')
+
     if what != "blueprint":
         clash = clash.replace('Blueprint("good"', 'Blueprint("other"')
     if what != "url":
@@ -386,3 +396,23 @@ def test_plugin_tables_must_carry_the_plugin_prefix(site, database_url, tmp_path
     from sikd_host.extensions import db as database
 
     database.metadata.remove(database.metadata.tables["thing_without_prefix"])
+
+
+def test_plugin_settings_must_carry_the_plugin_prefix(site, database_url, tmp_path):
+    install_fake(
+        site,
+        "greedy",
+        "from sikd_host.plugin_api import hookimpl\n\n"
+        '@hookimpl\ndef sikd_settings():\n    return {"SECRET_KEY": "mine"}\n',
+    )
+    app = new_app(database_url, tmp_path)
+    record = current_host(app).records["greedy"]
+    assert record.status == "failed" and "SECRET_KEY" in record.message
+    assert app.config["SECRET_KEY"] == "plugins-test"
+
+
+def test_new_plugin_waits_for_an_admin_to_enable_it(site, database_url, tmp_path):
+    install_fake(site, "good", GOOD)
+    app = new_app(database_url, tmp_path, enable_new=False)
+    record = current_host(app).records["good"]
+    assert record.status == "disabled" and record.module is None

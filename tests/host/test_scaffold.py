@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+from sikd_host.cli import main
 from sikd_host.scaffold import ScaffoldError, scaffold
 
 
@@ -15,7 +16,7 @@ def run(args, env, cwd=None):
 
 
 def test_scaffolded_plugin_installs_loads_and_passes_its_tests(runner, tmp_path):
-    created = runner.invoke(args=["plugin", "new", "kegiatan", "--path", str(tmp_path)])
+    created = runner.invoke(main, ["plugin", "new", "kegiatan", "--path", str(tmp_path)])
     assert created.exit_code == 0, created.output
     source = tmp_path / "sikd-kegiatan"
     assert (source / "sikd_kegiatan" / "migrations" / "versions" / "0001_initial.py").exists()
@@ -51,7 +52,7 @@ def test_scaffolded_plugin_installs_loads_and_passes_its_tests(runner, tmp_path)
 
 def test_bad_names_are_refused(tmp_path, runner):
     for name in ("Bad", "1x", "admin", "a-b"):
-        result = runner.invoke(args=["plugin", "new", name, "--path", str(tmp_path)])
+        result = runner.invoke(main, ["plugin", "new", name, "--path", str(tmp_path)])
         assert result.exit_code == 1 and "invalid plugin name" in result.output
     scaffold("dupe", tmp_path)
     try:

@@ -1,14 +1,22 @@
-"""SIKD records (naskah dinas, disposisi, klasifikasi and JRA): a placeholder until the
-archive issue fills it in, loaded through the plugin machinery like any third party's."""
+"""SIKD records: naskah dinas with attachments, disposisi, klasifikasi and JRA with lawful
+destruction, and full-text search. Loaded through the plugin machinery like any third
+party's plugin; the hook implementations here only return declarations."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sikd_host.plugin_api import MenuItem, Permission, hookimpl
+from sikd_archive import models  # noqa: F401 - registers the tables with the metadata
+from sikd_host.plugin_api import MenuItem, Permission, Widget, hookimpl
 from sikd_host.plugin_api import lazy_gettext as _l
 
 __version__ = "0.1.0"
+
+
+@hookimpl
+def sikd_migrations() -> str:
+    return str(Path(__file__).parent / "migrations" / "versions")
 
 
 @hookimpl
@@ -20,11 +28,106 @@ def sikd_blueprints() -> list[Any]:
 
 @hookimpl
 def sikd_permissions() -> list[Permission]:
-    return [Permission("archive.use", _l("Use the records register"),
-                       _l("Open the records (naskah dinas) pages."))]
+    return [
+        Permission(
+            "archive.use",
+            _l("Use the records register"),
+            _l("Open the records pages and the disposition inbox."),
+            roles=("pegawai", "pimpinan", "arsiparis", "sdm"),
+        ),
+        Permission(
+            "archive.register",
+            _l("Register records"),
+            _l("Register and edit naskah dinas, attach files, manage berkas."),
+            roles=("arsiparis",),
+        ),
+        Permission(
+            "archive.view_all",
+            _l("See every record"),
+            _l("See the records of every unit (except secret ones)."),
+        ),
+        Permission(
+            "archive.view_secret",
+            _l("See secret records"),
+            _l("See Rahasia and Sangat Rahasia records."),
+        ),
+        Permission(
+            "archive.manage_klasifikasi",
+            _l("Manage the classification scheme"),
+            _l("Edit and import klasifikasi codes and their JRA."),
+            roles=("arsiparis",),
+        ),
+        Permission(
+            "archive.propose_destruction",
+            _l("Propose destruction"),
+            _l("Propose due records for destruction."),
+            roles=("arsiparis",),
+        ),
+        Permission(
+            "archive.approve_destruction",
+            _l("Approve destruction"),
+            _l("Approve another user's destruction proposal."),
+            roles=("pimpinan",),
+        ),
+        Permission(
+            "archive.legal_hold", _l("Set legal holds"), _l("Set or lift a legal hold on a record.")
+        ),
+    ]
 
 
 @hookimpl
 def sikd_menu_items(user: Any) -> list[MenuItem]:
-    return [MenuItem("archive.home", _l("Records"), "archive.home", permission="archive.use",
-                     section="archive", order=10)]
+    return [
+        MenuItem(
+            "archive.inbox",
+            _l("Inbox"),
+            "archive.inbox",
+            "archive.use",
+            "archive",
+            10,
+            section_label=_l("Records (SIKD)"),
+        ),
+        MenuItem(
+            "archive.records", _l("Records"), "archive.records_list", "archive.use", "archive", 20
+        ),
+        MenuItem(
+            "archive.berkas",
+            _l("Case files"),
+            "archive.berkas_list",
+            "archive.register",
+            "archive",
+            40,
+        ),
+        MenuItem(
+            "archive.klasifikasi",
+            _l("Classification and JRA"),
+            "archive.klasifikasi",
+            "archive.use",
+            "archive",
+            50,
+        ),
+    ]
+
+
+@hookimpl
+def sikd_dashboard_widgets(user: Any) -> list[Widget]:
+    if not user.has_permission("archive.use"):
+        return []
+    from sikd_archive.disposition import inbox_counts
+
+    return [
+        Widget(
+            "archive.inbox",
+            _l("My inbox"),
+            "archive/widget_inbox.html",
+            {"counts": inbox_counts(user)},
+            order=20,
+        )
+    ]
+
+
+@hookimpl
+def sikd_demo_data(seed: int) -> str | None:
+    from sikd_archive.demo import load_demo
+
+    return load_demo(seed)

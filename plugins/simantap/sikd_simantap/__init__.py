@@ -20,11 +20,26 @@ def sikd_blueprints() -> list[Any]:
 
 @hookimpl
 def sikd_permissions() -> list[Permission]:
-    return [Permission("simantap.use", _l("Use Simantap"),
-                       _l("Open the talent management pages."))]
+    return [
+        Permission(
+            "simantap.use",
+            _l("Use Simantap"),
+            _l("Open the talent management pages."),
+            roles=("sdm",),
+        )
+    ]
 
 
 @hookimpl
 def sikd_menu_items(user: Any) -> list[MenuItem]:
-    return [MenuItem("simantap.home", _l("Talent management"), "simantap.home",
-                     permission="simantap.use", section="simantap", order=10)]
+    return [
+        MenuItem(
+            "simantap.home",
+            _l("Talent management"),
+            "simantap.home",
+            permission="simantap.use",
+            section="simantap",
+            order=10,
+            section_label="Simantap",
+        )
+    ]

@@ -1,0 +1,50 @@
+"""Who sees which record, as SQL conditions that every list, search and object URL uses.
+
+A user sees the records of their own unit (and of its whole subtree when they lead it),
+records sent or copied to them, and everything with ``archive.view_all``. Rahasia and
+Sangat Rahasia records are shown only to their named recipients (and the person who
+registered them) and to holders of ``archive.view_secret``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from sikd_archive.models import Disposition, Record
+from sikd_host.plugin_api import org
+
+SECRET = ("R", "SR")
+
+
+def named_on(user: Any) -> ColumnElement[bool]:
+    """The user is a recipient of some routing of the record, or registered it."""
+    recipient = exists().where(
+        Disposition.record_id == Record.id, Disposition.recipient_id == user.id
+    )
+    return or_(recipient, Record.created_by_id == user.id)
+
+
+def own_units(user: Any) -> ColumnElement[bool]:
+    position = user.position
+    if position is None:
+        return false()
+    if org.leads_unit(user):
+        return Record.unit_id.in_(org.unit_subtree_ids(position.unit_id))
+    return Record.unit_id == position.unit_id
+
+
+def visible(user: Any) -> ColumnElement[bool]:
+    """The WHERE condition of the records ``user`` may see."""
+    if user is None or not user.is_authenticated:
+        return false()
+    named = named_on(user)
+    base = true() if user.has_permission("archive.view_all") else or_(own_units(user), named)
+    if user.has_permission("archive.view_secret"):
+        return base
+    return and_(base, or_(Record.keamanan.not_in(SECRET), named))
+
+
+def visible_ids(user: Any) -> Any:
+    return select(Record.id).where(visible(user))

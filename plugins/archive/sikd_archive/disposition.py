@@ -1,0 +1,285 @@
+"""Disposisi: routing a record down the hierarchy, the inbox, actions and tracking.
+
+Every step stores when it was sent, read, first acted on and done, and the hours from
+sending to the first action, so that a period's figures per employee are one SQL query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+
+from sikd_archive.models import Disposition, DispositionAction, Instruction, Record
+from sikd_host.plugin_api import N_, User, audit, db, org, utcnow
+
+ACTIONS = ("balasan", "teruskan", "selesai")
+DEFAULT_INSTRUCTIONS = (
+    "Tindak lanjuti",
+    "Pelajari",
+    "Hadiri",
+    "Siapkan jawaban",
+    "Arsipkan",
+    "Untuk diketahui",
+    "Koordinasikan",
+)
+
+
+class DispositionError(ValueError):
+    def __init__(self, message: str, **params: Any):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+
+def instructions() -> list[str]:
+    rows = db.session.scalars(
+        select(Instruction.text)
+        .where(Instruction.active)
+        .order_by(Instruction.position, Instruction.text)
+    ).all()
+    return list(rows) or list(DEFAULT_INSTRUCTIONS)
+
+
+def allowed_recipients(sender: Any, kind: str) -> Any:
+    """A SELECT of the user ids the sender may route to: anyone below them in the tree
+    (for disposisi and teruskan), anyone active in the institution for tembusan."""
+    if kind == "tembusan":
+        return select(User.id).where(User.active, User.id != sender.id)
+    if sender.position_id is None:
+        return select(User.id).where(False)
+    return select(User.id).where(
+        User.active, User.position_id.in_(org.position_subtree_ids(sender.position_id))
+    )
+
+
+def send(
+    sender: Any,
+    record: Record,
+    recipient_ids: Iterable[int],
+    kind: str = "disposisi",
+    instruction: str = "",
+    note: str = "",
+    due_on: dt.date | None = None,
+    parent: Disposition | None = None,
+) -> list[Disposition]:
+    """Route a record to each recipient; every one must be allowed. Audited."""
+    recipients = sorted(set(recipient_ids))
+    if kind not in ("disposisi", "tembusan", "teruskan"):
+        raise DispositionError(N_("Not a valid choice."))
+    if not recipients:
+        raise DispositionError(N_("Choose at least one recipient."))
+    if kind != "tembusan" and instruction not in instructions():
+        raise DispositionError(N_("Choose an instruction from the list."))
+    if due_on is not None and due_on < dt.date.today():
+        raise DispositionError(N_("The due date is in the past."))
+    allowed = set(
+        db.session.scalars(allowed_recipients(sender, kind).where(User.id.in_(recipients)))
+    )
+    refused = [r for r in recipients if r not in allowed]
+    if refused:
+        raise DispositionError(
+            N_("You may only send a disposition to people below you in the organisation.")
+        )
+    now = utcnow()
+    rows = [
+        Disposition(
+            record_id=record.id,
+            parent_id=parent.id if parent else None,
+            kind=kind,
+            sender_id=sender.id,
+            recipient_id=recipient,
+            instruction=instruction,
+            note=note.strip(),
+            due_on=due_on,
+            sent_at=now,
+        )
+        for recipient in recipients
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    audit.record(
+        sender,
+        f"archive.{kind}_sent",
+        "archive_record",
+        record.id,
+        {
+            "to": recipients,
+            "instruction": instruction,
+            "due_on": due_on.isoformat() if due_on else None,
+        },
+    )
+    return rows
+
+
+def open_item(disposition: Disposition, user: Any) -> None:
+    """Opening an item as its recipient records the read time (once)."""
+    if disposition.recipient_id == user.id and disposition.read_at is None:
+        disposition.read_at = utcnow()
+        audit.record(user, "archive.disposition_read", "archive_disposition", disposition.id)
+
+
+def _first_action(disposition: Disposition, when: dt.datetime) -> None:
+    if disposition.read_at is None:
+        disposition.read_at = when
+    if disposition.first_action_at is None:
+        disposition.first_action_at = when
+        disposition.response_hours = round((when - disposition.sent_at).total_seconds() / 3600, 4)
+
+
+def act(
+    user: Any,
+    disposition: Disposition,
+    action: str,
+    note: str = "",
+    recipient_ids: Sequence[int] = (),
+    instruction: str = "",
+    due_on: dt.date | None = None,
+) -> DispositionAction:
+    """Reply (balasan), forward further down (teruskan) or mark done (selesai)."""
+    if disposition.recipient_id != user.id:
+        raise DispositionError(N_("Only the recipient can act on this disposition."))
+    if action not in ACTIONS:
+        raise DispositionError(N_("Not a valid choice."))
+    if disposition.done_at is not None:
+        raise DispositionError(N_("This disposition is already done."))
+    if action == "balasan" and not note.strip():
+        raise DispositionError(N_("Write a reply."))
+    now = utcnow()
+    if action == "teruskan":
+        send(
+            user,
+            disposition.record,
+            recipient_ids,
+            "teruskan",
+            instruction or disposition.instruction,
+            note,
+            due_on,
+            parent=disposition,
+        )
+    _first_action(disposition, now)
+    if action == "selesai":
+        disposition.done_at = now
+    row = DispositionAction(
+        disposition_id=disposition.id,
+        user_id=user.id,
+        action=action,
+        note=note.strip(),
+        acted_at=now,
+    )
+    db.session.add(row)
+    audit.record(user, f"archive.disposition_{action}", "archive_disposition", disposition.id)
+    return row
+
+
+def overdue_condition(today: dt.date) -> Any:
+    return and_(
+        Disposition.done_at.is_(None), Disposition.due_on.is_not(None), Disposition.due_on < today
+    )
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    total: int
+    unread: int
+    overdue: int
+
+
+def inbox_counts(user: Any, today: dt.date | None = None) -> InboxCounts:
+    today = today or dt.date.today()
+    row = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((Disposition.read_at.is_(None), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((overdue_condition(today), 1), else_=0)), 0),
+        ).where(Disposition.recipient_id == user.id, Disposition.done_at.is_(None))
+    ).one()
+    return InboxCounts(*row)
+
+
+def inbox_query(user: Any, show: str = "open", today: dt.date | None = None) -> Any:
+    today = today or dt.date.today()
+    statement = select(Disposition).join(Record).where(Disposition.recipient_id == user.id)
+    if show == "open":
+        statement = statement.where(Disposition.done_at.is_(None))
+    elif show == "unread":
+        statement = statement.where(Disposition.read_at.is_(None), Disposition.done_at.is_(None))
+    elif show == "overdue":
+        statement = statement.where(overdue_condition(today))
+    elif show == "done":
+        statement = statement.where(Disposition.done_at.is_not(None))
+    return statement.order_by(Disposition.read_at.is_not(None), Disposition.sent_at.desc())
+
+
+@dataclass
+class TrackNode:
+    disposition: Disposition
+    recipient: Any
+    sender: Any
+    actions: list[DispositionAction]
+    children: list[TrackNode] = field(default_factory=list)
+
+
+def tracking_tree(record: Record) -> list[TrackNode]:
+    """Every routing of a record as a tree (forwards under what they forward): 3 queries."""
+    rows = db.session.scalars(
+        select(Disposition)
+        .where(Disposition.record_id == record.id)
+        .order_by(Disposition.sent_at, Disposition.id)
+    ).all()
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(
+                User.id.in_({r.recipient_id for r in rows} | {r.sender_id for r in rows})
+            )
+        )
+    }
+    actions: dict[int, list[DispositionAction]] = {}
+    for action in db.session.scalars(
+        select(DispositionAction)
+        .where(DispositionAction.disposition_id.in_([r.id for r in rows]))
+        .order_by(DispositionAction.acted_at)
+    ):
+        actions.setdefault(action.disposition_id, []).append(action)
+    nodes = {
+        r.id: TrackNode(r, users.get(r.recipient_id), users.get(r.sender_id), actions.get(r.id, []))
+        for r in rows
+    }
+    roots = []
+    for row in rows:
+        parent = nodes.get(row.parent_id) if row.parent_id else None
+        (parent.children if parent else roots).append(nodes[row.id])
+    return roots
+
+
+def period_figures(start: dt.datetime, end: dt.datetime) -> Any:
+    """One SQL query: per recipient, dispositions received in [start, end) and the median
+    hours to first action (over those acted on). Portable median with window functions."""
+    received = (
+        select(Disposition.recipient_id.label("user_id"), Disposition.response_hours.label("hours"))
+        .where(
+            Disposition.kind != "tembusan", Disposition.sent_at >= start, Disposition.sent_at < end
+        )
+        .subquery()
+    )
+    ranked = select(
+        received.c.user_id,
+        received.c.hours,
+        func.count().over(partition_by=received.c.user_id).label("received"),
+        func.row_number()
+        .over(partition_by=received.c.user_id, order_by=received.c.hours.asc().nulls_last())
+        .label("position"),
+        func.count(received.c.hours).over(partition_by=received.c.user_id).label("acted"),
+    ).subquery()
+    middle = and_(
+        ranked.c.hours.is_not(None),
+        ranked.c.position.in_([(ranked.c.acted + 1) / 2, (ranked.c.acted + 2) / 2]),
+    )
+    return select(
+        ranked.c.user_id,
+        func.max(ranked.c.received).label("received"),
+        func.avg(case((middle, ranked.c.hours))).label("median_hours"),
+    ).group_by(ranked.c.user_id)

@@ -1,0 +1,220 @@
+"""The classification scheme with its JRA: import, the default scheme, and refreshing the
+retention dates of the records whose schedule changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from sikd_archive.models import KEAMANAN, Berkas, Klasifikasi, Record
+from sikd_archive.rules.retention import Schedule, retention, schedule_for
+from sikd_host.plugin_api import N_, Problem, TableError, db, read_table
+
+COLUMNS = ("kode", "nama", "retensi_aktif", "retensi_inaktif", "nasib_akhir")
+OPTIONAL = ("keterangan", "keamanan")
+DEFAULT_SCHEME = Path(__file__).parent / "data" / "klasifikasi_default.csv"
+FINAL_ALIASES = {
+    "musnah": "musnah",
+    "permanen": "permanen",
+    "dinilai kembali": "dinilai_kembali",
+    "dinilai_kembali": "dinilai_kembali",
+}
+
+
+def parent_code(code: str) -> str | None:
+    return code.rsplit(".", 1)[0] if "." in code else None
+
+
+def _years(row: dict, column: str, problems: list[Problem]) -> int | None:
+    raw = (row.get(column) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > 100:
+        problems.append(Problem(row["_row"], column, N_("Write a whole number of years (0-100).")))
+        return None
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    code: str
+    name: str
+    active_years: int | None
+    inactive_years: int | None
+    final: str | None
+    condition: str
+    security: str | None
+
+
+def validate(rows: Iterable[dict], existing: set[str]) -> tuple[list[CodeRow], list[Problem]]:
+    problems: list[Problem] = []
+    parsed: list[CodeRow] = []
+    seen: dict[str, int] = {}
+    rows = list(rows)
+    for row in rows:
+        number = row["_row"]
+        code = (row.get("kode") or "").strip()
+        name = (row.get("nama") or "").strip()
+        if not code:
+            problems.append(Problem(number, "kode", N_("This column is required.")))
+        elif code in seen:
+            problems.append(
+                Problem(
+                    number,
+                    "kode",
+                    N_("Duplicate code %(code)s (also on row %(other)s)."),
+                    {"code": code, "other": seen[code]},
+                )
+            )
+        seen.setdefault(code, number)
+        if not name:
+            problems.append(Problem(number, "nama", N_("This column is required.")))
+        active = _years(row, "retensi_aktif", problems)
+        inactive = _years(row, "retensi_inaktif", problems)
+        if (active is None) != (inactive is None):
+            problems.append(
+                Problem(number, "retensi_inaktif", N_("Give both retention periods, or neither."))
+            )
+        final_raw = (row.get("nasib_akhir") or "").strip().lower()
+        final = FINAL_ALIASES.get(final_raw)
+        if final_raw and final is None:
+            problems.append(
+                Problem(
+                    number,
+                    "nasib_akhir",
+                    N_("Must be one of: %(values)s."),
+                    {"values": "musnah, permanen, dinilai kembali"},
+                )
+            )
+        if active is not None and final is None and not final_raw:
+            problems.append(
+                Problem(
+                    number, "nasib_akhir", N_("A code with retention needs its final disposition.")
+                )
+            )
+        security = (row.get("keamanan") or "").strip().upper() or None
+        if security and security not in KEAMANAN:
+            problems.append(
+                Problem(
+                    number,
+                    "keamanan",
+                    N_("Must be one of: %(values)s."),
+                    {"values": ", ".join(KEAMANAN)},
+                )
+            )
+        parsed.append(
+            CodeRow(
+                code, name, active, inactive, final, (row.get("keterangan") or "").strip(), security
+            )
+        )
+    known = existing | set(seen)
+    for row, item in zip(rows, parsed, strict=True):
+        parent = parent_code(item.code) if item.code else None
+        if parent and parent not in known:
+            problems.append(
+                Problem(row["_row"], "kode", N_("Unknown parent code %(code)s."), {"code": parent})
+            )
+    return parsed, problems
+
+
+def import_scheme(source: object, filename: str = "") -> tuple[int, int]:
+    """Validate then upsert the file in the current transaction: (created, updated)."""
+    table = read_table(source, COLUMNS, filename=filename, optional=OPTIONAL)
+    codes = {k.code: k for k in db.session.scalars(select(Klasifikasi))}
+    parsed, problems = validate(table.rows, set(codes))
+    if problems:
+        raise TableError(problems)
+    created = updated = 0
+    changed_codes: set[str] = set()
+    for item in sorted(parsed, key=lambda i: i.code.count(".")):
+        target = codes.get(item.code)
+        if target is None:
+            target = Klasifikasi(code=item.code)
+            db.session.add(target)
+            codes[item.code] = target
+            created += 1
+        values = {
+            "name": item.name,
+            "active_years": item.active_years,
+            "inactive_years": item.inactive_years,
+            "final": item.final,
+            "condition": item.condition,
+            "security": item.security,
+        }
+        retention_before = (target.active_years, target.inactive_years, target.final)
+        changed = any(getattr(target, key) != value for key, value in values.items())
+        for key, value in values.items():
+            setattr(target, key, value)
+        parent = parent_code(item.code)
+        target.parent = codes[parent] if parent else None
+        if changed and target.id is not None:
+            updated += 1
+        if retention_before != (item.active_years, item.inactive_years, item.final):
+            changed_codes.add(item.code)
+    db.session.flush()
+    if changed_codes:
+        refresh_retention()
+    return created, updated
+
+
+def load_default_scheme() -> tuple[int, int]:
+    return import_scheme(DEFAULT_SCHEME)
+
+
+def schedules() -> tuple[dict[int, Schedule | None], dict[int, int | None]]:
+    """Each code's own schedule and its parent, by id (the scheme is small)."""
+    own: dict[int, Schedule | None] = {}
+    parents: dict[int, int | None] = {}
+    for k in db.session.scalars(select(Klasifikasi)):
+        own[k.id] = (
+            Schedule(k.active_years, k.inactive_years, k.final)
+            if k.has_retention and k.final
+            else None
+        )
+        parents[k.id] = k.parent_id
+    return own, parents
+
+
+def apply_retention(record: Record, own: dict | None = None, parents: dict | None = None) -> None:
+    """Recompute one record's due dates from its code and its berkas."""
+    if own is None or parents is None:
+        own, parents = schedules()
+    schedule = schedule_for(record.klasifikasi_id, own, parents) if record.klasifikasi_id else None
+    berkas = db.session.get(Berkas, record.berkas_id) if record.berkas_id else None
+    result = retention(
+        schedule, record.tanggal, berkas is not None, berkas.closed_on if berkas else None
+    )
+    record.active_until, record.final_due_on, record.final = (
+        result.active_until,
+        result.final_due_on,
+        result.final,
+    )
+
+
+def refresh_retention(where: object = None, batch: int = 2000) -> int:
+    """Recompute the due dates of live records (optionally filtered), in batches."""
+    own, parents = schedules()
+    closed = dict(db.session.execute(select(Berkas.id, Berkas.closed_on)).all())
+    statement = select(Record).where(Record.status.in_(("aktif", "inaktif")))
+    if where is not None:
+        statement = statement.where(where)
+    count = 0
+    for record in db.session.scalars(statement.execution_options(yield_per=batch)):
+        schedule = (
+            schedule_for(record.klasifikasi_id, own, parents) if record.klasifikasi_id else None
+        )
+        in_berkas = record.berkas_id is not None
+        result = retention(
+            schedule, record.tanggal, in_berkas, closed.get(record.berkas_id) if in_berkas else None
+        )
+        record.active_until, record.final_due_on, record.final = (
+            result.active_until,
+            result.final_due_on,
+            result.final,
+        )
+        count += 1
+    db.session.flush()
+    return count

@@ -1,0 +1,149 @@
+"""Kotak Masuk: the disposition inbox, an item's page with its actions, and sending."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+
+from sikd_archive import disposition
+from sikd_archive.forms import ActionForm, DispositionForm
+from sikd_archive.models import Disposition, DispositionAction
+from sikd_archive.views import bp, visible_record
+from sikd_host.plugin_api import User, current_user, db, gettext, permission_required
+
+PAGE_SIZE = 50
+
+
+@bp.route("/kotak-masuk")
+@permission_required("archive.use")
+def inbox() -> Any:
+    show = request.args.get("show", "open")
+    if show not in ("open", "unread", "overdue", "done"):
+        show = "open"
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows = db.session.scalars(
+        disposition.inbox_query(current_user, show)
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    senders = dict(
+        db.session.execute(
+            select(User.id, User.full_name).where(User.id.in_({r.sender_id for r in rows}))
+        ).all()
+    )
+    return render_template(
+        "archive/inbox.html",
+        items=rows[:PAGE_SIZE],
+        senders=senders,
+        counts=disposition.inbox_counts(current_user),
+        show=show,
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+        today=dt.date.today(),
+    )
+
+
+def _own_item(disposition_id: int) -> Disposition:
+    """An item the current user received or sent; anything else answers 404."""
+    item = db.session.scalar(
+        select(Disposition).where(
+            Disposition.id == disposition_id,
+            or_(
+                Disposition.recipient_id == current_user.id,
+                Disposition.sender_id == current_user.id,
+            ),
+        )
+    )
+    if item is None:
+        abort(404)
+    return item
+
+
+def _action_form() -> ActionForm:
+    form = ActionForm()
+    form.instruction.choices = [("", "-")] + [(i, i) for i in disposition.instructions()]
+    from sikd_archive.views.records import _recipient_choices
+
+    form.recipients.choices = _recipient_choices("teruskan")
+    return form
+
+
+@bp.route("/disposisi/<int:disposition_id>", methods=["GET", "POST"])
+@permission_required("archive.use")
+def disposition_item(disposition_id: int) -> Any:
+    item = _own_item(disposition_id)
+    form = _action_form()
+    status = 200
+    if request.method == "GET":
+        disposition.open_item(item, current_user)
+        db.session.commit()
+    elif form.validate_on_submit():
+        try:
+            disposition.act(
+                current_user,
+                item,
+                form.action.data,
+                form.note.data or "",
+                form.recipients.data or [],
+                form.instruction.data or "",
+                form.due_on.data,
+            )
+        except disposition.DispositionError as error:
+            db.session.rollback()
+            form.action.errors = [gettext(error.message, **error.params)]
+            status = 422
+        else:
+            db.session.commit()
+            flash(gettext("Saved."), "success")
+            return redirect(url_for("archive.inbox"))
+    else:
+        status = 422
+    actions = db.session.scalars(
+        select(DispositionAction)
+        .where(DispositionAction.disposition_id == item.id)
+        .order_by(DispositionAction.acted_at)
+    ).all()
+    sender = db.session.get(User, item.sender_id)
+    return render_template(
+        "archive/disposition.html",
+        item=item,
+        form=form,
+        actions=actions,
+        sender=sender,
+        today=dt.date.today(),
+    ), status
+
+
+@bp.route("/naskah/<int:record_id>/disposisi", methods=["POST"])
+@permission_required("archive.use")
+def disposition_send(record_id: int) -> Any:
+    record = visible_record(record_id)
+    form = DispositionForm()
+    form.instruction.choices = [(i, i) for i in disposition.instructions()]
+    from sikd_archive.views.records import _recipient_choices
+
+    form.recipients.choices = _recipient_choices(form.kind.data or "disposisi")
+    if not form.validate_on_submit():
+        message = next(iter(form.errors.values()))[0] if form.errors else gettext("Invalid data")
+        flash(message, "danger")
+        return redirect(url_for("archive.record", record_id=record.id)), 303
+    try:
+        sent = disposition.send(
+            current_user,
+            record,
+            form.recipients.data,
+            form.kind.data,
+            form.instruction.data or "",
+            form.note.data or "",
+            form.due_on.data,
+        )
+    except disposition.DispositionError as error:
+        db.session.rollback()
+        flash(gettext(error.message, **error.params), "danger")
+        return redirect(url_for("archive.record", record_id=record.id)), 303
+    db.session.commit()
+    flash(gettext("Sent to %(n)s recipient(s).", n=len(sent)), "success")
+    return redirect(url_for("archive.record", record_id=record.id))

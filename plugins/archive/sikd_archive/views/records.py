@@ -1,0 +1,289 @@
+"""The naskah dinas register: list, register, show, edit, attach, download."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from sikd_archive import access, disposition, records
+from sikd_archive.forms import (
+    KEAMANAN_LABELS,
+    KIND_LABELS,
+    SIFAT_LABELS,
+    AttachmentForm,
+    DispositionForm,
+    HoldForm,
+    RecordForm,
+)
+from sikd_archive.models import Attachment, Berkas, Change, Klasifikasi, Record
+from sikd_archive.rules.register import EDITABLE, KINDS, SIFAT
+from sikd_archive.views import bp, field_errors, visible_record
+from sikd_host.plugin_api import (
+    Unit,
+    User,
+    audit,
+    current_user,
+    db,
+    gettext,
+    permission_required,
+    storage,
+)
+
+PAGE_SIZE = 50
+
+
+def _choices(form: RecordForm) -> None:
+    codes = db.session.execute(
+        select(Klasifikasi.id, Klasifikasi.code, Klasifikasi.name).order_by(Klasifikasi.code)
+    ).all()
+    form.klasifikasi_id.choices = [(0, "-")] + [(i, f"{c} {n}") for i, c, n in codes]
+    open_berkas = db.session.execute(
+        select(Berkas.id, Berkas.number, Berkas.title)
+        .where(Berkas.closed_on.is_(None))
+        .order_by(Berkas.number)
+    ).all()
+    form.berkas_id.choices = [(0, "-")] + [(i, f"{n} {t}") for i, n, t in open_berkas]
+    units = db.session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)).all()
+    form.unit_id.choices = [(i, f"{c} {n}") for i, c, n in units]
+
+
+def _data(form: RecordForm) -> dict[str, Any]:
+    data = {name: form[name].data for name in EDITABLE}
+    for name in ("nomor", "perihal", "asal", "tujuan", "ringkasan"):
+        data[name] = (data[name] or "").strip()
+    data["klasifikasi_id"] = data["klasifikasi_id"] or None
+    data["berkas_id"] = data["berkas_id"] or None
+    return data
+
+
+def _filters(statement: Any) -> tuple[Any, dict[str, str]]:
+    args = {
+        key: request.args.get(key, "").strip()
+        for key in ("kind", "from", "to", "code", "unit", "sifat", "status")
+    }
+    if args["kind"] in KINDS:
+        statement = statement.where(Record.kind == args["kind"])
+    if args["sifat"] in SIFAT:
+        statement = statement.where(Record.sifat == args["sifat"])
+    if args["status"] in ("aktif", "inaktif", "musnah", "serah"):
+        statement = statement.where(Record.status == args["status"])
+    for key, compare in (("from", Record.tanggal.__ge__), ("to", Record.tanggal.__le__)):
+        try:
+            statement = statement.where(compare(dt.date.fromisoformat(args[key])))
+        except ValueError:
+            args[key] = ""
+    if args["code"]:
+        statement = statement.join(Klasifikasi, Record.klasifikasi_id == Klasifikasi.id).where(
+            Klasifikasi.code.startswith(args["code"], autoescape=True)
+        )
+    if args["unit"].isdigit():
+        statement = statement.where(Record.unit_id == int(args["unit"]))
+    return statement, args
+
+
+@bp.route("/naskah")
+@permission_required("archive.use")
+def records_list() -> Any:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    statement, args = _filters(select(Record).where(access.visible(current_user)))
+    rows = db.session.scalars(
+        statement.options(selectinload(Record.klasifikasi))
+        .order_by(Record.tanggal.desc(), Record.id.desc())
+        .limit(PAGE_SIZE + 1)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    units = db.session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)).all()
+    return render_template(
+        "archive/records.html",
+        records=rows[:PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+        args=args,
+        units=units,
+        kinds=KIND_LABELS,
+        sifat=SIFAT_LABELS,
+    )
+
+
+bp.add_url_rule("/", "records", records_list)
+
+
+@bp.route("/naskah/baru", methods=["GET", "POST"])
+@permission_required("archive.register")
+def record_new() -> Any:
+    form = RecordForm()
+    _choices(form)
+    if request.method == "GET":
+        form.tanggal.data = dt.date.today()
+        if current_user.position:
+            form.unit_id.data = current_user.position.unit_id
+    if form.validate_on_submit():
+        try:
+            record = records.register(current_user, form.unit_id.data, _data(form))
+            upload = form.file.data
+            if upload and upload.filename:
+                records.attach(current_user, record, upload.stream, upload.filename)
+        except records.RecordError as error:
+            db.session.rollback()
+            field_errors(form, error.errors)
+        except storage.StorageError as error:
+            db.session.rollback()
+            form.file.errors = [gettext(error.message, **error.params)]
+        else:
+            db.session.commit()
+            flash(
+                gettext("Registered with agenda number %(n)s.", n=record.agenda_number), "success"
+            )
+            return redirect(url_for("archive.record", record_id=record.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("archive/record_form.html", form=form, record=None), status
+
+
+@bp.route("/naskah/<int:record_id>")
+@permission_required("archive.use")
+def record(record_id: int) -> Any:
+    item = visible_record(record_id)
+    audit.record(current_user, "archive.record_viewed", "archive_record", item.id)
+    db.session.commit()
+    attachments = db.session.scalars(
+        select(Attachment)
+        .where(Attachment.record_id == item.id)
+        .order_by(Attachment.name, Attachment.version.desc())
+    ).all()
+    changes = db.session.execute(
+        select(Change, User.full_name)
+        .join(User, Change.user_id == User.id, isouter=True)
+        .where(Change.record_id == item.id)
+        .order_by(Change.changed_at.desc())
+    ).all()
+    form = DispositionForm()
+    form.instruction.choices = [(i, i) for i in disposition.instructions()]
+    form.recipients.choices = _recipient_choices("disposisi")
+    return render_template(
+        "archive/record.html",
+        record=item,
+        attachments=attachments,
+        changes=changes,
+        tree=disposition.tracking_tree(item),
+        form=form,
+        upload=AttachmentForm(),
+        hold=HoldForm(),
+        kinds=KIND_LABELS,
+        sifat=SIFAT_LABELS,
+        keamanan=KEAMANAN_LABELS,
+        today=dt.date.today(),
+        unit=db.session.get(Unit, item.unit_id),
+    )
+
+
+def _recipient_choices(kind: str) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(User.id, User.full_name)
+        .where(User.id.in_(disposition.allowed_recipients(current_user, kind)))
+        .order_by(User.full_name)
+    ).all()
+    return [(i, n) for i, n in rows]
+
+
+@bp.route("/naskah/<int:record_id>/ubah", methods=["GET", "POST"])
+@permission_required("archive.register")
+def record_edit(record_id: int) -> Any:
+    item = visible_record(record_id)
+    form = RecordForm(obj=item)
+    _choices(form)
+    if request.method == "GET":
+        form.klasifikasi_id.data = item.klasifikasi_id or 0
+        form.berkas_id.data = item.berkas_id or 0
+    if form.validate_on_submit():
+        try:
+            changes = records.edit(current_user, item, _data(form))
+        except records.RecordError as error:
+            db.session.rollback()
+            field_errors(form, error.errors)
+        else:
+            db.session.commit()
+            flash(gettext("%(n)s field(s) changed.", n=len(changes)), "success")
+            return redirect(url_for("archive.record", record_id=item.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("archive/record_form.html", form=form, record=item), status
+
+
+@bp.route("/naskah/<int:record_id>/lampiran", methods=["POST"])
+@permission_required("archive.register")
+def attachment_add(record_id: int) -> Any:
+    item = visible_record(record_id)
+    form = AttachmentForm()
+    upload = form.file.data
+    if not form.validate_on_submit() or not upload or not upload.filename:
+        flash(gettext("Choose a file to upload."), "danger")
+        return redirect(url_for("archive.record", record_id=item.id)), 303
+    try:
+        attachment = records.attach(current_user, item, upload.stream, upload.filename)
+    except records.RecordError as error:
+        db.session.rollback()
+        flash(gettext(next(iter(error.errors.values()))), "danger")
+        return redirect(url_for("archive.record", record_id=item.id)), 303
+    except storage.StorageError as error:
+        db.session.rollback()
+        flash(gettext(error.message, **error.params), "danger")
+        return redirect(url_for("archive.record", record_id=item.id)), 303
+    db.session.commit()
+    flash(
+        gettext("%(name)s saved as version %(v)s.", name=attachment.name, v=attachment.version),
+        "success",
+    )
+    return redirect(url_for("archive.record", record_id=item.id))
+
+
+@bp.route("/lampiran/<int:attachment_id>")
+@permission_required("archive.use")
+def download(attachment_id: int) -> Any:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.sha256 is None:
+        from flask import abort
+
+        abort(404)
+    item = visible_record(attachment.record_id)
+    audit.record(
+        current_user,
+        "archive.attachment_downloaded",
+        "archive_record",
+        item.id,
+        {"attachment": attachment.id, "name": attachment.name, "version": attachment.version},
+    )
+    db.session.commit()
+    return storage.send_blob(attachment.sha256, attachment.name, attachment.mimetype)
+
+
+@bp.route("/naskah/<int:record_id>/legal-hold", methods=["POST"])
+@permission_required("archive.legal_hold")
+def legal_hold(record_id: int) -> Any:
+    item = visible_record(record_id)
+    form = HoldForm()
+    if not form.validate_on_submit():
+        flash(gettext("Write the reason."), "danger")
+        return redirect(url_for("archive.record", record_id=item.id)), 303
+    item.legal_hold = not item.legal_hold
+    item.legal_hold_reason = form.reason.data.strip() if item.legal_hold else ""
+    audit.record(
+        current_user,
+        "archive.legal_hold_set" if item.legal_hold else "archive.legal_hold_lifted",
+        "archive_record",
+        item.id,
+        {"reason": form.reason.data.strip()},
+    )
+    db.session.commit()
+    flash(
+        gettext("Legal hold set.") if item.legal_hold else gettext("Legal hold lifted."), "success"
+    )
+    return redirect(url_for("archive.record", record_id=item.id))
+
+
+def record_count(user: Any) -> int:
+    return (
+        db.session.scalar(select(func.count()).select_from(Record).where(access.visible(user))) or 0
+    )

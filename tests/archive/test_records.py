@@ -1,0 +1,222 @@
+"""Registering, editing, attaching and downloading naskah dinas through HTTP."""
+
+import datetime as dt
+import io
+
+from conftest import client_for, make_pdf
+from sikd_archive.models import Attachment, Change, Klasifikasi, Record
+from sqlalchemy import select
+
+from sikd_host.audit.models import AuditEvent
+from sikd_host.extensions import db
+
+
+def form(units, **values):
+    data = {
+        "kind": "surat_masuk",
+        "nomor": "B-12/UND/2026",
+        "tanggal": "2026-03-02",
+        "perihal": "Undangan rapat koordinasi",
+        "asal": "Kementerian Keuangan",
+        "tujuan": "",
+        "ringkasan": "Rapat anggaran",
+        "klasifikasi_id": "0",
+        "sifat": "segera",
+        "keamanan": "B",
+        "tingkat": "asli",
+        "media": "kertas",
+        "berkas_id": "0",
+        "unit_id": str(units["B"]),
+    }
+    data.update(values)
+    return data
+
+
+def code_id(app, code):
+    with app.app_context():
+        return db.session.scalar(select(Klasifikasi.id).where(Klasifikasi.code == code))
+
+
+def test_register_with_pdf_attachment(app, org):
+    client = client_for(app, "arsiparis")
+    data = form(org.units, klasifikasi_id=str(code_id(app, "UM.01.01")))
+    data["file"] = (io.BytesIO(make_pdf("Undangan rapat anggaran")), "undangan.pdf")
+    response = client.post("/arsip/naskah/baru", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.data.decode()[:2000]
+    with app.app_context():
+        record = db.session.scalar(select(Record))
+        assert record.agenda_number == "00001/B/2026"
+        # UM.01.01: 2 years active, 3 inactive, musnah; from the record's own date
+        assert record.active_until == dt.date(2028, 3, 2)
+        assert record.final_due_on == dt.date(2031, 3, 2)
+        assert record.final == "musnah"
+        attachment = db.session.scalar(select(Attachment))
+        assert attachment.version == 1 and len(attachment.sha256) == 64
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"archive.record_registered", "archive.attachment_added"} <= actions
+    page = client.get(f"/arsip/naskah/{record.id}").data.decode()
+    assert "Undangan rapat koordinasi" in page and "undangan.pdf" in page
+
+
+def test_agenda_numbers_run_per_unit_and_year(app, org):
+    client = client_for(app, "arsiparis")
+    for tanggal, unit in [
+        ("2026-01-05", "B"),
+        ("2026-02-05", "B"),
+        ("2025-12-31", "B"),
+        ("2026-01-06", "B.A"),
+    ]:
+        response = client.post(
+            "/arsip/naskah/baru",
+            data=form(org.units, tanggal=tanggal, unit_id=str(org.units[unit])),
+        )
+        assert response.status_code == 302
+    with app.app_context():
+        numbers = db.session.scalars(select(Record.agenda_number).order_by(Record.id)).all()
+    assert numbers == ["00001/B/2026", "00002/B/2026", "00001/B/2025", "00001/B.A/2026"]
+
+
+def test_bad_input_is_refused_with_field_messages_and_nothing_saved(app, org):
+    client = client_for(app, "arsiparis")
+    response = client.post(
+        "/arsip/naskah/baru", data=form(org.units, nomor="", asal="", tanggal="2026-13-40")
+    )
+    assert response.status_code == 422
+    body = response.data.decode()
+    assert "Kolom ini wajib diisi." in body
+    with app.app_context():
+        assert db.session.scalar(select(Record)) is None
+
+
+def test_edit_keeps_history_and_a_closed_berkas_locks(app, org):
+    client = client_for(app, "arsiparis")
+    client.post(
+        "/arsip/berkas",
+        data={
+            "number": "BK-1",
+            "title": "Rapat",
+            "klasifikasi_id": "0",
+            "unit_id": str(org.units["B"]),
+            "opened_on": "2026-01-01",
+        },
+    )
+    with app.app_context():
+        from sikd_archive.models import Berkas
+
+        berkas_id = db.session.scalar(select(Berkas.id))
+    client.post(
+        "/arsip/naskah/baru",
+        data=form(
+            org.units, berkas_id=str(berkas_id), klasifikasi_id=str(code_id(app, "UM.01.01"))
+        ),
+    )
+    with app.app_context():
+        record = db.session.scalar(select(Record))
+        assert record.active_until is None and record.final == "musnah"  # clock not started
+    response = client.post(
+        f"/arsip/naskah/{record.id}/ubah",
+        data=form(
+            org.units,
+            perihal="Undangan rapat (revisi)",
+            berkas_id=str(berkas_id),
+            klasifikasi_id=str(code_id(app, "UM.01.01")),
+        ),
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        change = db.session.scalar(select(Change))
+        assert (change.field, change.old, change.new) == (
+            "perihal",
+            "Undangan rapat koordinasi",
+            "Undangan rapat (revisi)",
+        )
+    assert (
+        client.post(
+            f"/arsip/berkas/{berkas_id}/tutup", data={"closed_on": "2026-06-30"}
+        ).status_code
+        == 302
+    )
+    with app.app_context():
+        record = db.session.get(Record, record.id)
+        assert record.active_until == dt.date(2028, 6, 30)  # from the closing date
+    locked = client.post(
+        f"/arsip/naskah/{record.id}/ubah",
+        data=form(org.units, perihal="Lagi", berkas_id=str(berkas_id)),
+    )
+    assert locked.status_code == 422
+
+
+def test_attachment_versions_and_download(app, org):
+    client = client_for(app, "arsiparis")
+    client.post("/arsip/naskah/baru", data=form(org.units))
+    with app.app_context():
+        record_id = db.session.scalar(select(Record.id))
+    for text in ("versi satu", "versi dua"):
+        response = client.post(
+            f"/arsip/naskah/{record_id}/lampiran",
+            data={"file": (io.BytesIO(make_pdf(text)), "nota.pdf")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 302
+    with app.app_context():
+        rows = db.session.execute(
+            select(Attachment.id, Attachment.version, Attachment.sha256).order_by(
+                Attachment.version
+            )
+        ).all()
+    assert [r.version for r in rows] == [1, 2] and rows[0].sha256 != rows[1].sha256
+    old = client.get(f"/arsip/lampiran/{rows[0].id}")
+    assert old.status_code == 200 and old.data == make_pdf("versi satu")
+    assert old.headers["X-Content-Type-Options"] == "nosniff"
+    assert old.headers["Content-Disposition"].startswith("attachment")
+    with app.app_context():
+        downloads = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "archive.attachment_downloaded")
+        ).all()
+    assert len(downloads) == 1
+
+
+def test_refused_file_type_saves_nothing(app, org):
+    client = client_for(app, "arsiparis")
+    data = form(org.units)
+    data["file"] = (io.BytesIO(b"MZ\x90\x00 not a pdf"), "surat.pdf")
+    response = client.post("/arsip/naskah/baru", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(Record)) is None
+
+
+def test_klasifikasi_page_lists_the_scheme_and_imports(app, org):
+    client = client_for(app, "arsiparis")
+    page = client.get("/arsip/klasifikasi").data.decode()
+    assert "KP.02.01" in page and "Setelah pegawai pensiun" in page
+    bad = client.post(
+        "/arsip/klasifikasi",
+        data={
+            "file": (
+                io.BytesIO(
+                    b"kode,nama,retensi_aktif,retensi_inaktif,nasib_akhir\nZZ.01,Anak,1,1,musnah\n"
+                ),
+                "k.csv",
+            )
+        },
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and "ZZ" in bad.data.decode()
+    good = client.post(
+        "/arsip/klasifikasi",
+        data={
+            "file": (
+                io.BytesIO(
+                    b"kode,nama,retensi_aktif,retensi_inaktif,nasib_akhir\nZZ,Induk,,,\n"
+                    b"ZZ.01,Anak,1,1,dinilai kembali\n"
+                ),
+                "k.csv",
+            )
+        },
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 302
+    with app.app_context():
+        child = db.session.scalar(select(Klasifikasi).where(Klasifikasi.code == "ZZ.01"))
+        assert child.parent.code == "ZZ" and child.final == "dinilai_kembali"
