@@ -90,6 +90,7 @@ def sikd_menu_items(user: Any) -> list[MenuItem]:
         MenuItem(
             "archive.records", _l("Records"), "archive.records_list", "archive.use", "archive", 20
         ),
+        MenuItem("archive.search", _l("Search"), "archive.search", "archive.use", "archive", 30),
         MenuItem(
             "archive.berkas",
             _l("Case files"),
@@ -106,7 +107,22 @@ def sikd_menu_items(user: Any) -> list[MenuItem]:
             "archive",
             50,
         ),
+        MenuItem(
+            "archive.retention",
+            _l("Retention"),
+            "archive.retention",
+            "archive.propose_destruction",
+            "archive",
+            60,
+        ),
     ]
+
+
+@hookimpl
+def sikd_cli(group: Any) -> list[Any]:
+    from sikd_archive.cli import archive_cli
+
+    return [archive_cli]
 
 
 @hookimpl

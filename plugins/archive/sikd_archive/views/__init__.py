@@ -35,4 +35,11 @@ def field_errors(form: Any, errors: dict[str, str]) -> None:
             form.form_errors.append(gettext(message))
 
 
-from sikd_archive.views import berkas, inbox, klasifikasi, records  # noqa: E402, F401
+from sikd_archive.views import (  # noqa: E402, F401
+    berkas,
+    inbox,
+    klasifikasi,
+    lifecycle,
+    records,
+    search,
+)
