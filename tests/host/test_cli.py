@@ -92,7 +92,11 @@ def test_db_current_reports_head(app, runner):
 
 
 def test_console_script_runs_init_and_demo(tmp_path):
-    env = {"SIKD_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {
+        "SIKD_INSTANCE_PATH": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+        "SIKD_ARCHIVE_DEMO_LETTERS": "40",
+    }
     sikd = [sys.executable, "-m", "sikd_host.cli"]
     init = subprocess.run([*sikd, "init"], env=env, capture_output=True, text=True, timeout=120)
     assert init.returncode == 0, init.stderr
@@ -101,7 +105,7 @@ def test_console_script_runs_init_and_demo(tmp_path):
         [*sikd, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=120
     )
     assert demo.returncode == 0, demo.stderr
-    assert "150 employees" in demo.stdout
+    assert "150 employees" in demo.stdout and "Archive: 40 letters" in demo.stdout
     again = subprocess.run(
         [*sikd, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=120
     )
@@ -134,7 +138,11 @@ def test_sikd_demo_serves_the_portal(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {"SIKD_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {
+        "SIKD_INSTANCE_PATH": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+        "SIKD_ARCHIVE_DEMO_LETTERS": "40",
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "sikd_host.cli", "demo", "--port", str(port)],
         env=env,

@@ -276,10 +276,27 @@ def period_figures(start: dt.datetime, end: dt.datetime) -> Any:
     ).subquery()
     middle = and_(
         ranked.c.hours.is_not(None),
-        ranked.c.position.in_([(ranked.c.acted + 1) / 2, (ranked.c.acted + 2) / 2]),
+        ranked.c.position.in_([(ranked.c.acted + 1) // 2, (ranked.c.acted + 2) // 2]),
+
     )
     return select(
         ranked.c.user_id,
         func.max(ranked.c.received).label("received"),
         func.avg(case((middle, ranked.c.hours))).label("median_hours"),
     ).group_by(ranked.c.user_id)
+
+
+def overdue_sent(user: Any, today: dt.date | None = None, limit: int = 5) -> tuple[int, list]:
+    """How many dispositions the user sent are overdue, and the oldest few of them."""
+    today = today or dt.date.today()
+    condition = and_(Disposition.sender_id == user.id, overdue_condition(today))
+    count = db.session.scalar(select(func.count()).where(condition)) or 0
+    rows = db.session.execute(
+        select(Disposition.id, Disposition.due_on, Record.perihal, User.full_name)
+        .join(Record, Record.id == Disposition.record_id)
+        .join(User, User.id == Disposition.recipient_id)
+        .where(condition)
+        .order_by(Disposition.due_on, Disposition.id)
+        .limit(limit)
+    ).all()
+    return count, rows

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sikd_archive import search
 from sikd_archive.klasifikasi import apply_retention
 from sikd_archive.models import AgendaCounter, Attachment, Berkas, Change, Record
-from sikd_archive.rules.register import EDITABLE, agenda_number, validate_record
+from sikd_archive.rules.register import DEFAULTS, EDITABLE, agenda_number, validate_record
 from sikd_host.plugin_api import N_, Unit, audit, db, storage, utcnow
 
 
@@ -58,8 +58,12 @@ def _check(data: Mapping[str, Any], record: Record | None = None) -> None:
 
 
 def register(actor: Any, unit_id: int, data: Mapping[str, Any]) -> Record:
-    """Register a record with the next agenda number of its unit; audited, indexed."""
+    """Register a record with the next agenda number of its unit; audited, indexed.
+
+    Sifat, keamanan, tingkat and media take their usual values when not given."""
+    data = {**DEFAULTS, **data}
     _check(data)
+
     unit = db.session.get(Unit, unit_id)
     if unit is None:
         raise RecordError({"unit_id": N_("Not a valid choice.")})

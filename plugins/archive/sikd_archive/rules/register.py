@@ -21,7 +21,9 @@ SIFAT = ("biasa", "segera", "sangat_segera")
 KEAMANAN = ("B", "T", "R", "SR")
 TINGKAT = ("asli", "tembusan", "salinan", "petikan")
 MEDIA = ("kertas", "elektronik", "audio visual", "kartografi")
-LIMITS = {"nomor": 120, "perihal": 500, "asal": 300, "tujuan": 300, "ringkasan": 10000}
+DEFAULTS = {"sifat": "biasa", "keamanan": "B", "tingkat": "asli", "media": "kertas"}
+LIMITS = {
+"nomor": 120, "perihal": 500, "asal": 300, "tujuan": 300, "ringkasan": 10000}
 EDITABLE = (
     "kind",
     "nomor",

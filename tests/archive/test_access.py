@@ -1,0 +1,110 @@
+"""Who sees which record: in the SQL of the list and on every object URL (a guess is 404)."""
+
+import io
+import re
+
+from conftest import client_for, make_pdf
+from test_dispositions import make_record, send
+
+from sikd_host.testing import log_in
+
+
+def listed(client, record_id):
+    return f"/arsip/naskah/{record_id}" in client.get("/arsip/naskah").data.decode()
+
+
+def test_own_unit_and_leaders_subtree(app, org):
+    in_a = make_record(app, org, perihal="Surat Bagian A", unit="B.A")
+    in_b = make_record(app, org, perihal="Surat Bagian B", unit="B.B")
+    staf1, staf3, kabiro = (client_for(app, n) for n in ("staf1", "staf3", "kabiro"))
+    assert staf1.get(f"/arsip/naskah/{in_a}").status_code == 200 and listed(staf1, in_a)
+    assert staf1.get(f"/arsip/naskah/{in_b}").status_code == 404 and not listed(staf1, in_b)
+    assert staf3.get(f"/arsip/naskah/{in_a}").status_code == 404 and not listed(staf3, in_a)
+    for record_id in (in_a, in_b):  # the head of the Biro leads the whole subtree
+        assert kabiro.get(f"/arsip/naskah/{record_id}").status_code == 200
+        assert listed(kabiro, record_id)
+
+
+def test_a_pegawai_cannot_open_a_rahasia_record_by_guessing_its_id(app, org):
+    secret = make_record(app, org, perihal="Hasil pemeriksaan", keamanan="R", unit="B.A")
+    staf1 = client_for(app, "staf1")  # same unit, but not named on it
+    assert staf1.get(f"/arsip/naskah/{secret}").status_code == 404
+    edit = staf1.get(f"/arsip/naskah/{secret}/ubah").status_code  # no leak: same as no id
+    assert edit == staf1.get("/arsip/naskah/999999/ubah").status_code != 200
+
+    assert not listed(staf1, secret)
+    assert staf1.post(f"/arsip/naskah/{secret}/lampiran", data={}).status_code == 404
+
+    kabag = client_for(app, "kabag")  # leads the unit, still not named: no
+    assert kabag.get(f"/arsip/naskah/{secret}").status_code == 404
+    arsiparis = client_for(app, "arsiparis")  # registered it: named
+    assert arsiparis.get(f"/arsip/naskah/{secret}").status_code == 200
+
+
+def test_a_named_recipient_and_view_secret_holders_see_a_secret_record(app, org, make_user):
+    secret = make_record(app, org, perihal="Hasil pemeriksaan", keamanan="SR", unit="B")
+    kabiro = client_for(app, "kabiro")
+    assert kabiro.get(f"/arsip/naskah/{secret}").status_code == 404
+    with app.app_context():
+        from sikd_archive import disposition
+        from sikd_archive.models import Record
+        from test_dispositions import user
+
+        from sikd_host.extensions import db
+
+        disposition.send(
+            user("arsiparis"), db.session.get(Record, secret), [org.users["kabiro"]], "tembusan"
+        )
+        db.session.commit()
+    assert kabiro.get(f"/arsip/naskah/{secret}").status_code == 200
+
+    add_role(app, "pengawas", ["archive.use", "archive.view_all", "archive.view_secret"])
+    make_user("inspektur", roles=["pengawas"])
+    inspektur = app.test_client()
+    log_in(inspektur, "inspektur")
+    assert inspektur.get(f"/arsip/naskah/{secret}").status_code == 200
+    assert listed(inspektur, secret)
+
+
+def test_view_all_sees_every_unit_but_not_secrets(app, org, make_user):
+    plain = make_record(app, org, perihal="Surat biasa", unit="B.B")
+    secret = make_record(app, org, perihal="Surat rahasia", keamanan="R", unit="B.B")
+    add_role(app, "auditor", ["archive.use", "archive.view_all"])
+    make_user("auditor1", roles=["auditor"])
+    client = app.test_client()
+    log_in(client, "auditor1")
+    assert client.get(f"/arsip/naskah/{plain}").status_code == 200
+    assert client.get(f"/arsip/naskah/{secret}").status_code == 404
+    assert listed(client, plain) and not listed(client, secret)
+
+
+def test_attachments_of_hidden_records_cannot_be_downloaded(app, org):
+    arsiparis = client_for(app, "arsiparis")
+    record_id = make_record(app, org, perihal="Nota rahasia", keamanan="R", unit="B.A")
+    upload = arsiparis.post(
+        f"/arsip/naskah/{record_id}/lampiran",
+        data={"file": (io.BytesIO(make_pdf("isi rahasia")), "nota.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code in (302, 303)
+    page = arsiparis.get(f"/arsip/naskah/{record_id}").data.decode()
+    [download] = re.findall(r'href="(/arsip/lampiran/\d+[^"]*)"', page)[:1]
+    assert arsiparis.get(download).status_code == 200
+    staf1 = client_for(app, "staf1")
+    assert staf1.get(download).status_code == 404
+
+
+def test_disposition_sender_must_see_the_record(app, org):
+    hidden = make_record(app, org, perihal="Surat Bagian B", unit="B.B")
+    kabag = client_for(app, "kabag")
+    assert send(kabag, hidden, [org.users["staf1"]]).status_code == 404
+
+
+def add_role(app, name, permissions):
+    from sikd_host.auth.models import Role, RolePermission
+    from sikd_host.extensions import db
+
+    with app.app_context():
+        role = Role(name=name, grants=[RolePermission(permission=p) for p in permissions])
+        db.session.add(role)
+        db.session.commit()
