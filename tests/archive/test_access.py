@@ -25,7 +25,8 @@ def test_own_unit_and_leaders_subtree(app, org):
         assert listed(kabiro, record_id)
 
 
-def test_a_pegawai_cannot_open_a_rahasia_record_by_guessing_its_id(app, org):
+def test_a_pegawai_cannot_open_a_rahasia_record_by_guessing_its_id(app, org, make_user):
+
     secret = make_record(app, org, perihal="Hasil pemeriksaan", keamanan="R", unit="B.A")
     staf1 = client_for(app, "staf1")  # same unit, but not named on it
     assert staf1.get(f"/arsip/naskah/{secret}").status_code == 404
@@ -33,7 +34,15 @@ def test_a_pegawai_cannot_open_a_rahasia_record_by_guessing_its_id(app, org):
     assert edit == staf1.get("/arsip/naskah/999999/ubah").status_code != 200
 
     assert not listed(staf1, secret)
-    assert staf1.post(f"/arsip/naskah/{secret}/lampiran", data={}).status_code == 404
+    make_user("arsip_b", roles=["pegawai", "arsiparis"], position_id=org.positions["P-SB"])
+    other_clerk = client_for(app, "arsip_b")  # may register, but not see this record
+    for url in (f"/arsip/naskah/{secret}", f"/arsip/naskah/{secret}/ubah"):
+        assert other_clerk.get(url).status_code == 404
+    upload = {"file": (io.BytesIO(make_pdf("sisipan")), "sisipan.pdf")}
+    response = other_clerk.post(
+        f"/arsip/naskah/{secret}/lampiran", data=upload, content_type="multipart/form-data"
+    )
+    assert response.status_code == 404
 
     kabag = client_for(app, "kabag")  # leads the unit, still not named: no
     assert kabag.get(f"/arsip/naskah/{secret}").status_code == 404
