@@ -438,7 +438,8 @@ class PluginHost:
         if babel is None or str(folder) in babel.translation_directories:
             return
         babel.translation_directories.append(str(folder))
-        babel.domain_instance.cache.clear()
+        babel.instance.domain_instance.cache.clear()
+
 
     def _apply_settings(self, defaults: dict[str, Any]) -> None:
         """Plugin settings: defaults < sikd.toml < SIKD_* (coerced) < create_app(config)."""

@@ -1,14 +1,29 @@
-"""Simantap, civil-servant talent management inside SIKD: a placeholder until its own
-issue fills it in, loaded through the plugin machinery like any third party's."""
+"""Simantap, civil-servant talent management inside SIKD: talent data, the 360
+assessment, explainable scoring and the nine-box. Loaded through the plugin machinery like
+any third party's plugin; the hook implementations here only return declarations."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sikd_host.plugin_api import MenuItem, Permission, hookimpl
 from sikd_host.plugin_api import lazy_gettext as _l
+from sikd_simantap import models  # noqa: F401 - registers the tables with the metadata
 
 __version__ = "0.1.0"
+
+
+@hookimpl
+def sikd_migrations() -> str:
+    return str(Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def sikd_hookspecs() -> list[Any]:
+    from sikd_simantap import hookspecs
+
+    return [hookspecs]
 
 
 @hookimpl

@@ -12,12 +12,12 @@ from sikd_simantap.scoring.numbers import round2
 KINERJA_BANDS = ("di_bawah", "sesuai", "di_atas")
 POTENSIAL_BANDS = ("rendah", "menengah", "tinggi")
 BAND_LABELS = {
-    "di_bawah": N_("di bawah ekspektasi"),
-    "sesuai": N_("sesuai ekspektasi"),
-    "di_atas": N_("di atas ekspektasi"),
-    "rendah": N_("rendah"),
-    "menengah": N_("menengah"),
-    "tinggi": N_("tinggi"),
+    "di_bawah": N_("below expectations"),
+    "sesuai": N_("meets expectations"),
+    "di_atas": N_("above expectations"),
+    "rendah": N_("low"),
+    "menengah": N_("medium"),
+    "tinggi": N_("high"),
 }
 # (kinerja band, potensial band) -> box, exactly as the regulation's grid
 NINE_BOX = {
