@@ -58,8 +58,8 @@ def test_nine_box_table_exactly():
         ("sesuai", "rendah"): 2, ("sesuai", "menengah"): 5, ("sesuai", "tinggi"): 8,
         ("di_bawah", "rendah"): 1, ("di_bawah", "menengah"): 3, ("di_bawah", "tinggi"): 6,
     }  # fmt: skip
-    assert mapping.NINE_BOX == grid
-    assert mapping.TALENT_POOL == {7, 8, 9}
+    assert grid == mapping.NINE_BOX
+    assert {7, 8, 9} == mapping.TALENT_POOL
     assert set(mapping.FOLLOW_UP) == set(range(1, 10))
     assert mapping.FOLLOW_UP[1] == "diproses sesuai ketentuan peraturan perundang-undangan"
 
