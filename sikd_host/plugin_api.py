@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from sikd_host import __version__ as host_version
 from sikd_host.audit import service as audit
+from sikd_host.auth.accounts import AccountError, create_user
 from sikd_host.auth.models import Role, User
 from sikd_host.extensions import db
 from sikd_host.forms import Form
@@ -24,6 +25,7 @@ from sikd_host.i18n import N_
 from sikd_host.menus import MenuItem, Widget
 from sikd_host.models import utcnow
 from sikd_host.org import queries as org
+from sikd_host.org import ranks
 from sikd_host.org.models import Position, Unit
 from sikd_host.org.nip import NIP, NIPError, parse_nip
 from sikd_host.permissions import Permission, permission_required, require
@@ -34,6 +36,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 hookspec = pluggy.HookspecMarker(PROJECT)
 
 __all__ = [
+    "AccountError",
     "Form",
     "MenuItem",
     "N_",
@@ -49,6 +52,7 @@ __all__ = [
     "Widget",
     "audit",
     "collect_hook",
+    "create_user",
     "current_user",
     "db",
     "gettext",
@@ -59,6 +63,7 @@ __all__ = [
     "org",
     "parse_nip",
     "permission_required",
+    "ranks",
     "read_table",
     "require",
     "settings",

@@ -39,10 +39,29 @@ def sikd_permissions() -> list[Permission]:
         Permission(
             "simantap.use",
             _l("Use Simantap"),
-            _l("Open the talent management pages."),
+            _l("Fill in one's own 360 forms and see one's own published results."),
+            roles=("pegawai", "pimpinan", "sdm"),
+        ),
+        Permission(
+            "simantap.manage",
+            _l("Manage talent management"),
+            _l("Import talent data, run periods, the 360 assessment and scoring runs."),
             roles=("sdm",),
-        )
+        ),
+        Permission(
+            "simantap.view_all",
+            _l("See every employee's results"),
+            _l("See the results and talent data of every employee (never who rated whom)."),
+            roles=("sdm",),
+        ),
     ]
+
+
+@hookimpl
+def sikd_cli(group: Any) -> list[Any]:
+    from sikd_simantap.cli import simantap_cli
+
+    return [simantap_cli]
 
 
 @hookimpl

@@ -1,14 +1,13 @@
-"""Simantap pages."""
+"""Simantap's landing page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from sikd_host.plugin_api import permission_required
-
-bp = Blueprint("simantap", __name__, url_prefix="/simantap")
+from sikd_simantap.views import bp
 
 
 @bp.route("/")

@@ -1,0 +1,5 @@
+"""``sikd simantap`` commands: periods (being written)."""
+
+from __future__ import annotations
+
+from sikd_simantap.cli import simantap_cli  # noqa: F401

@@ -1,0 +1,5 @@
+"""Simantap pages: results (being written)."""
+
+from __future__ import annotations
+
+from sikd_simantap.views import bp  # noqa: F401

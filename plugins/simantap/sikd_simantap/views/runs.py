@@ -1,0 +1,5 @@
+"""Simantap pages: runs (being written)."""
+
+from __future__ import annotations
+
+from sikd_simantap.views import bp  # noqa: F401
