@@ -90,10 +90,17 @@ def db_upgrade(plugin: str | None) -> None:
 
 @db_group.command("downgrade")
 @click.option("--plugin", required=True, help="The plugin whose schema to downgrade.")
+@click.option(
+    "--drop-data", is_flag=True, help="Downgrade even though the plugin's tables hold rows."
+)
 @click.argument("revision")
 @with_appcontext
-def db_downgrade(plugin: str, revision: str) -> None:
-    """Downgrade one plugin's schema (``base`` removes its tables)."""
+def db_downgrade(plugin: str, revision: str, drop_data: bool) -> None:
+    """Downgrade one plugin's schema (``base`` removes its tables).
+
+    Refused while the plugin's tables hold rows, unless ``--drop-data`` is given: a
+    downgrade may drop tables, and records must never go by accident.
+    """
     from sikd_host import migrations
     from sikd_host.pluginmanager import current_host
 
@@ -101,6 +108,12 @@ def db_downgrade(plugin: str, revision: str) -> None:
     tracks = migrations.all_tracks(current_host(), only=plugin)
     if not tracks:
         raise CommandError(f"plugin {plugin} has no migrations")
+    holding = migrations.tables_with_rows(db.engine, tracks[0])
+    if holding and not drop_data:
+        raise CommandError(
+            f"refused: these tables of {plugin} hold rows: {', '.join(holding)}. "
+            "A downgrade may drop them; pass --drop-data if that is really meant."
+        )
     try:
         migrations.downgrade(db.engine, tracks[0], revision)
     except Exception as error:  # noqa: BLE001

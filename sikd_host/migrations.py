@@ -118,6 +118,25 @@ def revision(engine: Engine, track: Track, message: str, autogenerate: bool = Tr
     )
 
 
+def tables_with_rows(engine: Engine, track: Track) -> list[str]:
+    """The track's existing tables that hold at least one row."""
+    from sqlalchemy import inspect, select, table
+
+    if not track.table_prefix:
+        return []
+    names = [
+        name
+        for name in inspect(engine).get_table_names()
+        if name.startswith(track.table_prefix) and "_fts" not in name
+    ]
+    with engine.connect() as connection:
+        return [
+            name
+            for name in sorted(names)
+            if connection.execute(select(1).select_from(table(name)).limit(1)).first()
+        ]
+
+
 def plugin_track(host: Any, record: Any) -> Track | None:
     """The migration history of an imported plugin, or None when it has no tables."""
     from sikd_host.extensions import db

@@ -428,6 +428,8 @@ def destroy(sha256: str) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _unlink_destroyed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint was released: wait for the real commit
+        return
     pending = session.info.pop(PENDING_UNLINK, None)
     if not pending:
         return
@@ -448,7 +450,12 @@ def _unlink_destroyed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_destroyed(session: Session) -> None:
+    """After a rollback the rows are back, so nothing is unlinked. A savepoint's rollback
+    keeps the list: the outer commit re-checks each blob's row before unlinking it."""
+    if session.in_nested_transaction():
+        return
     session.info.pop(PENDING_UNLINK, None)
+
 
 
 # --- verify ----------------------------------------------------------------------------

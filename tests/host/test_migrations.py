@@ -79,7 +79,11 @@ def test_plugin_upgrade_downgrade_round_trip(notes_plugin, database_url, tmp_pat
     assert b"kept" in client.get("/notes/").data  # disabling kept the data
 
     assert runner.invoke(args=["plugins", "disable", "notes"]).exit_code == 0
-    result = runner.invoke(args=["db", "downgrade", "--plugin", "notes", "base"])
+    refused = runner.invoke(args=["db", "downgrade", "--plugin", "notes", "base"])
+    assert refused.exit_code == 1 and "notes_note" in refused.output  # it holds a row
+    with app.app_context():
+        assert db.inspect(db.engine).has_table("notes_note")
+    result = runner.invoke(args=["db", "downgrade", "--plugin", "notes", "base", "--drop-data"])
     assert result.exit_code == 0 and "notes: base" in result.output
     with app.app_context():
         assert not db.inspect(db.engine).has_table("notes_note")

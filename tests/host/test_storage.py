@@ -335,6 +335,24 @@ def test_destroy_removes_file_and_row_only_when_committed(app):
         storage.blob_path("../../etc/passwd")
 
 
+def test_destroy_inside_a_savepoint_waits_for_the_outer_commit(app):
+    kept, gone = store_committed(app, pdf("kept")), store_committed(app, pdf("gone"))
+    paths = {p.name: p for p in blob_files(app)}
+    with app.app_context():
+        with db.session.begin_nested():
+            storage.destroy(gone.sha256)
+        assert paths[gone.sha256].exists()  # released savepoint: not yet committed
+        try:
+            with db.session.begin_nested():
+                storage.destroy(kept.sha256)
+                raise RuntimeError("the savepoint fails")
+        except RuntimeError:
+            pass
+        db.session.commit()
+    assert not paths[gone.sha256].exists() and paths[kept.sha256].exists()
+    assert row_count(app) == 1
+
+
 # --- verify ------------------------------------------------------------------------------
 
 

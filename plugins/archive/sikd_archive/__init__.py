@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sikd_archive import models  # noqa: F401 - registers the tables with the metadata
-from sikd_host.plugin_api import MenuItem, Permission, Widget, hookimpl
+from sikd_host.plugin_api import MenuItem, Permission, Widget, hookimpl, org
 from sikd_host.plugin_api import lazy_gettext as _l
 
 __version__ = "0.1.0"
@@ -20,7 +20,13 @@ def sikd_migrations() -> str:
 
 
 @hookimpl
+def sikd_settings() -> dict[str, Any]:
+    return {"ARCHIVE_DEMO_LETTERS": 2000}
+
+
+@hookimpl
 def sikd_blueprints() -> list[Any]:
+
     from sikd_archive.views import bp
 
     return [bp]
@@ -72,6 +78,12 @@ def sikd_permissions() -> list[Permission]:
         Permission(
             "archive.legal_hold", _l("Set legal holds"), _l("Set or lift a legal hold on a record.")
         ),
+        Permission(
+            "archive.hand_over",
+            _l("Hand over to ANRI"),
+            _l("Record the hand-over of due permanent records to the national archive."),
+            roles=("arsiparis",),
+        ),
     ]
 
 
@@ -115,6 +127,14 @@ def sikd_menu_items(user: Any) -> list[MenuItem]:
             "archive",
             60,
         ),
+        MenuItem(
+            "archive.proposals",
+            _l("Destruction proposals"),
+            "archive.proposals",
+            "archive.approve_destruction",
+            "archive",
+            61,
+        ),
     ]
 
 
@@ -129,9 +149,9 @@ def sikd_cli(group: Any) -> list[Any]:
 def sikd_dashboard_widgets(user: Any) -> list[Widget]:
     if not user.has_permission("archive.use"):
         return []
-    from sikd_archive.disposition import inbox_counts
+    from sikd_archive.disposition import inbox_counts, overdue_sent
 
-    return [
+    widgets = [
         Widget(
             "archive.inbox",
             _l("My inbox"),
@@ -140,6 +160,38 @@ def sikd_dashboard_widgets(user: Any) -> list[Widget]:
             order=20,
         )
     ]
+    if org.subordinates_of(user):
+        count, rows = overdue_sent(user)
+        widgets.append(
+            Widget(
+                "archive.overdue",
+                _l("Overdue dispositions"),
+                "archive/widget_overdue.html",
+                {"count": count, "rows": rows},
+                order=21,
+            )
+        )
+    if user.has_permission("archive.propose_destruction"):
+        from sikd_archive.lifecycle import due_counts
+
+        widgets.append(
+            Widget(
+                "archive.retention",
+                _l("Due for a retention action"),
+                "archive/widget_retention.html",
+                {"counts": due_counts(user)},
+                order=22,
+            )
+        )
+    return widgets
+
+
+@hookimpl(optionalhook=True)
+def simantap_score_sources() -> list[Any]:
+    """Workload and response time for Simantap, when Simantap is there to ask."""
+    from sikd_archive.score_source import SikdActivity
+
+    return [SikdActivity()]
 
 
 @hookimpl

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select
 
-from sikd_archive.models import KEAMANAN, Berkas, Klasifikasi, Record
+from sikd_archive.models import KEAMANAN, Berkas, Change, Klasifikasi, Record
 from sikd_archive.rules.retention import Schedule, retention, schedule_for
 from sikd_host.plugin_api import N_, Problem, TableError, db, read_table
 
@@ -178,8 +178,20 @@ def schedules() -> tuple[dict[int, Schedule | None], dict[int, int | None]]:
     return own, parents
 
 
+def reassessed() -> ColumnElement[bool]:
+    """The record's final disposition was decided again by an arsiparis (dinilai kembali):
+    its dates no longer follow the JRA, so recomputing must leave them alone."""
+    return exists().where(
+        Change.record_id == Record.id, Change.field.in_(("final", "final_due_on"))
+    )
+
+
 def apply_retention(record: Record, own: dict | None = None, parents: dict | None = None) -> None:
     """Recompute one record's due dates from its code and its berkas."""
+    if record.id is not None and db.session.scalar(
+        select(reassessed()).where(Record.id == record.id)
+    ):
+        return
     if own is None or parents is None:
         own, parents = schedules()
     schedule = schedule_for(record.klasifikasi_id, own, parents) if record.klasifikasi_id else None
@@ -198,7 +210,7 @@ def refresh_retention(where: object = None, batch: int = 2000) -> int:
     """Recompute the due dates of live records (optionally filtered), in batches."""
     own, parents = schedules()
     closed = dict(db.session.execute(select(Berkas.id, Berkas.closed_on)).all())
-    statement = select(Record).where(Record.status.in_(("aktif", "inaktif")))
+    statement = select(Record).where(Record.status.in_(("aktif", "inaktif")), ~reassessed())
     if where is not None:
         statement = statement.where(where)
     count = 0
