@@ -138,12 +138,14 @@ def app(database_url: str, tmp_path: Path, app_config: dict[str, Any]) -> Iterat
     application = create_app(config)
     with application.app_context():
         from sikd_host.admin.plugins import enable_new_plugins
+        from sikd_host.app import register_plugin_commands
         from sikd_host.pluginmanager import current_host
 
         seed_roles()
         enable_new_plugins("test setup")
         db.session.commit()
         current_host(application).sync(force=True)
+        register_plugin_commands(application, current_host(application))  # now enabled
     yield application
     with application.app_context():
         db.session.remove()

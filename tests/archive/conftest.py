@@ -1,40 +1,11 @@
 """A small institution for the archive tests, built through the real services."""
 
-import zlib
 from types import SimpleNamespace
 
 import pytest
 
 from sikd_host.extensions import db
 from sikd_host.org.models import Position, Unit
-
-
-def make_pdf(text: str) -> bytes:
-    """A valid one-page PDF whose text pypdf can extract."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(zlib.compress(stream))
-        + zlib.compress(stream)
-        + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 @pytest.fixture
@@ -93,11 +64,3 @@ def org(app, make_user):
         for name, (code, roles) in people.items()
     }
     return SimpleNamespace(users=ids, units=units, positions=positions)
-
-
-def client_for(app, username):
-    from sikd_host.testing import log_in
-
-    client = app.test_client()
-    assert log_in(client, username).status_code == 302
-    return client

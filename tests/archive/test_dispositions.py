@@ -3,7 +3,7 @@
 import datetime as dt
 import re
 
-from conftest import client_for
+from archive_helpers import client_for
 from sikd_archive import disposition, records
 from sikd_archive.models import Disposition, DispositionAction
 from sqlalchemy import select
@@ -148,7 +148,6 @@ def test_forwarding_builds_the_tracking_tree_and_overdue_stands_out(app, org):
     sender = kabag.get("/").data.decode()  # the sender's widget lists what is late
     assert 'data-count="overdue-sent">1<' in sender and "Undangan rapat" in sender
     assert 'data-widget-id="archive.overdue"' not in staf.get("/").data.decode()
-
 
 
 def test_tembusan_reaches_anyone_and_makes_the_record_visible(app, org):

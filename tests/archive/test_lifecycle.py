@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import client_for, make_pdf
+from archive_helpers import client_for, make_pdf
 from sikd_archive.models import Attachment, Change, Klasifikasi, Proposal, ProposalItem, Record
 from sqlalchemy import func, select
 

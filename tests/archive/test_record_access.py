@@ -3,7 +3,7 @@
 import io
 import re
 
-from conftest import client_for, make_pdf
+from archive_helpers import client_for, make_pdf
 from test_dispositions import make_record, send
 
 from sikd_host.testing import log_in

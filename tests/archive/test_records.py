@@ -3,7 +3,7 @@
 import datetime as dt
 import io
 
-from conftest import client_for, make_pdf
+from archive_helpers import client_for, make_pdf
 from sikd_archive.models import Attachment, Change, Klasifikasi, Record
 from sqlalchemy import select
 

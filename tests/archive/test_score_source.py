@@ -67,7 +67,7 @@ def test_with_the_archive_disabled_its_indicators_are_absent(app, org, enabled_p
     enabled_plugins("simantap")
     assert not any("respons" in s.indicators for s in sources(app))
     enabled_plugins("archive")  # and the archive works without Simantap
-    from conftest import client_for
+    from archive_helpers import client_for
 
     client = client_for(app, "arsiparis")
     assert client.get(f"/arsip/naskah/{record_id}").status_code == 200

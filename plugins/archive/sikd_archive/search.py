@@ -1,14 +1,551 @@
-"""Full-text search over records (being written: SQLite FTS5 and PostgreSQL tsvector)."""
+"""Full-text search over records: one interface, two engines.
+
+SQLite keeps an FTS5 table (``unicode61 remove_diacritics 2``); PostgreSQL a table with a
+``tsvector`` column (``simple`` configuration) under a GIN index. Both are named
+``archive_fts`` and hold one row per record that is not destroyed: nomor, perihal, asal,
+tujuan and a body (ringkasan plus the text of every attachment), kept current in the
+transaction that changes the record (``index_record``).
+
+A search takes at most ``CANDIDATES`` matches from the index (the newest by record id), ranks
+them (bm25 / ts_rank) and only then joins the records, so a word found in half the archive
+costs as much as a rare one; the access filter and the page's filters go into that SQL.
+
+Words are cut out of the user's text here (letters and digits only), so no query syntax of
+either engine can reach the database: each word becomes a quoted term, the last one a
+prefix. On PostgreSQL, where ``simple`` keeps accents, the indexed words and the query words
+are folded (lower case, accents removed) in Python, so "kopi" finds "kópi" on both engines.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import logging
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pyexpat import ExpatError, ParserCreate
+from typing import Any, BinaryIO, Protocol
+
+from markupsafe import Markup, escape
+from sqlalchemy import (
+    CTE,
+    Float,
+    Integer,
+    Select,
+    bindparam,
+    column,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection
+
+from sikd_archive.models import Attachment, Record
+from sikd_host.plugin_api import db, storage
+
+log = logging.getLogger(__name__)
+
+TABLE = "archive_fts"
+CANDIDATES = 1000  # matches taken from the index before the join with records and filters
+MAX_QUERY_CHARS = 200
+MAX_WORDS = 12
+MAX_WORD_CHARS = 60
+MAX_FIELD_CHARS = 2_000
+MAX_BODY_CHARS = 300_000  # keeps a tsvector well below PostgreSQL's 1 MB limit
+MAX_EXTRACT_CHARS = 1_000_000
+MAX_PDF_PAGES = 1_000
+MAX_DOCX_XML_BYTES = 64 * 1024 * 1024
+CHUNK = 1_000
+START, STOP = "\x02", "\x03"  # highlight markers; never left in indexed text
+FIELDS = ("nomor", "perihal", "asal", "tujuan", "body")
+
+WORD = re.compile(r"[^\W_]+")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MARKED = re.compile(f"{START}(.*?){STOP}", re.S)
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+# --- documents -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the index holds for one record."""
+
+    record_id: int
+    nomor: str
+    perihal: str
+    asal: str
+    tujuan: str
+    body: str
+
+    def values(self) -> dict[str, Any]:
+        return {"id": self.record_id, **{name: getattr(self, name) for name in FIELDS}}
+
+
+def clean(value: str | None, limit: int = MAX_FIELD_CHARS) -> str:
+    """Text fit for the index: NFC, no control characters (nor highlight markers), capped."""
+    if not value:
+        return ""
+    return CONTROL.sub(" ", unicodedata.normalize("NFC", value))[:limit]
+
+
+def make_document(record_id: int, fields: Mapping[str, Any], texts: Iterable[str]) -> Document:
+    """A record's document from its fields and its attachments' texts (duplicates once)."""
+    parts = [fields.get("ringkasan") or ""]
+    for value in texts:
+        if value and value not in parts:
+            parts.append(value)
+    return Document(
+        record_id,
+        clean(fields.get("nomor")),
+        clean(fields.get("perihal")),
+        clean(fields.get("asal")),
+        clean(fields.get("tujuan")),
+        clean("\n".join(p for p in parts if p), MAX_BODY_CHARS),
+    )
+
+
+def fold(value: str) -> str:
+    """Lower case without accents: "Kópi" -> "kopi"."""
+    decomposed = unicodedata.normalize("NFKD", value.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(value: str) -> list[str]:
+    """The words of a text as both engines index them: runs of letters and digits."""
+    return WORD.findall(value)
+
+
+def query_words(value: str) -> tuple[str, ...]:
+    """The words of a user's query (at most ``MAX_WORDS``, each capped), NFC."""
+    normal = unicodedata.normalize("NFC", value or "")
+    return tuple(word[:MAX_WORD_CHARS] for word in words(normal)[:MAX_WORDS])
+
+
+def _documents(condition: Any) -> list[Document]:
+    """Documents of the records matching ``condition``, in two set-based queries."""
+    rows = db.session.execute(
+        select(
+            Record.id, Record.nomor, Record.perihal, Record.asal, Record.tujuan, Record.ringkasan
+        )
+        .where(condition, Record.status != "musnah")
+        .order_by(Record.id)
+    ).all()
+    if not rows:
+        return []
+    texts: dict[int, list[str]] = {}
+    attached = db.session.execute(
+        select(Attachment.record_id, Attachment.text)
+        .where(Attachment.record_id.in_([row.id for row in rows]), Attachment.text != "")
+        .order_by(Attachment.record_id, Attachment.name, Attachment.version)
+    )
+    for record_id, value in attached:
+        texts.setdefault(record_id, []).append(value)
+    return [make_document(row.id, row._mapping, texts.get(row.id, ())) for row in rows]
+
+
+# --- engines ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Highlighted fields of one result, safe HTML."""
+
+    nomor: Markup
+    perihal: Markup
+    asal: Markup
+    tujuan: Markup
+    snippet: Markup
+
+
+class Engine(Protocol):
+    """What each database's search table offers."""
+
+    def insert(self, connection: Connection, documents: Sequence[Document]) -> None: ...
+
+    def delete(self, connection: Connection, record_ids: Sequence[int]) -> None: ...
+
+    def prune(self, connection: Connection) -> int: ...
+
+    def candidates(self, terms: tuple[str, ...], limit: int) -> CTE: ...
+
+    def highlights(self, terms: tuple[str, ...], record_ids: Sequence[int]) -> Select[Any]: ...
+
+
+def _hits(sql: str, *params: Any) -> CTE:
+    return (
+        text(sql)
+        .bindparams(*params)
+        .columns(column("record_id", Integer), column("score", Float))
+        .cte("archive_fts_hits")
+    )
+
+
+class SqliteEngine:
+    """An FTS5 table whose rowid is the record id."""
+
+    def insert(self, connection: Connection, documents: Sequence[Document]) -> None:
+        if documents:
+            connection.execute(
+                text(
+                    f"INSERT INTO {TABLE} (rowid, nomor, perihal, asal, tujuan, body) "
+                    "VALUES (:id, :nomor, :perihal, :asal, :tujuan, :body)"
+                ),
+                [document.values() for document in documents],
+            )
+
+    def delete(self, connection: Connection, record_ids: Sequence[int]) -> None:
+        if record_ids:
+            connection.execute(
+                text(f"DELETE FROM {TABLE} WHERE rowid IN :ids").bindparams(
+                    bindparam("ids", expanding=True)
+                ),
+                {"ids": list(record_ids)},
+            )
+
+    def prune(self, connection: Connection) -> int:
+        result = connection.execute(
+            text(
+                f"DELETE FROM {TABLE} WHERE rowid NOT IN "
+                "(SELECT id FROM archive_record WHERE status != 'musnah')"
+            )
+        )
+        return result.rowcount or 0
+
+    @staticmethod
+    def match(terms: tuple[str, ...]) -> str:
+        """An FTS5 query: every word quoted (it holds no quote), the last one a prefix."""
+        quoted = [f'"{term}"' for term in terms]
+        quoted[-1] += "*"
+        return " ".join(quoted)
+
+    def candidates(self, terms: tuple[str, ...], limit: int) -> CTE:
+        # bm25 weights: nomor, perihal, asal, tujuan, body; bm25 is lower for better matches
+        return _hits(
+            f"SELECT rowid AS record_id, -bm25({TABLE}, 8.0, 6.0, 3.0, 3.0, 1.0) AS score "
+            f"FROM {TABLE} WHERE {TABLE} MATCH :fts_query ORDER BY rowid DESC "
+            "LIMIT :fts_limit",
+            bindparam("fts_query", self.match(terms)),
+            bindparam("fts_limit", limit),
+        )
+
+    def highlights(self, terms: tuple[str, ...], record_ids: Sequence[int]) -> Select[Any]:
+        # exact words and one rowid at a time (json_each drives the join): a prefix or a
+        # plain IN would make FTS5 walk every match of a common word again
+        marks = ":start, :stop"
+        return (
+            text(
+                f"SELECT f.rowid, highlight({TABLE}, 0, {marks}), "
+                f"highlight({TABLE}, 1, {marks}), highlight({TABLE}, 2, {marks}), "
+                f"highlight({TABLE}, 3, {marks}), snippet({TABLE}, 4, {marks}, '…', 24) "
+                f"FROM json_each(:ids) AS j CROSS JOIN {TABLE} AS f ON f.rowid = j.value "
+                f"WHERE {TABLE} MATCH :fts_query"
+            )
+            .bindparams(
+                bindparam("fts_query", " ".join(f'"{term}"' for term in terms)),
+                bindparam("ids", json.dumps(list(record_ids))),
+                bindparam("start", START),
+                bindparam("stop", STOP),
+            )
+            .columns()
+        )
+
+
+class PostgresEngine:
+    """A table with the texts and a weighted tsvector of their folded words."""
+
+    VECTOR = (
+        "setweight(to_tsvector('simple', :w_a), 'A') || "
+        "setweight(to_tsvector('simple', :w_b), 'B') || "
+        "setweight(to_tsvector('simple', :w_c), 'C')"
+    )
+
+    def insert(self, connection: Connection, documents: Sequence[Document]) -> None:
+        if documents:
+            connection.execute(
+                text(
+                    f"INSERT INTO {TABLE} (record_id, nomor, perihal, asal, tujuan, body, "
+                    f"document) VALUES (:id, :nomor, :perihal, :asal, :tujuan, :body, "
+                    f"{self.VECTOR})"
+                ),
+                [self.values(document) for document in documents],
+            )
+
+    @staticmethod
+    def values(document: Document) -> dict[str, Any]:
+        def folded(*parts: str) -> str:
+            return " ".join(words(fold(" ".join(parts))))
+
+        return document.values() | {
+            "w_a": folded(document.nomor, document.perihal),
+            "w_b": folded(document.asal, document.tujuan),
+            "w_c": folded(document.body),
+        }
+
+    def delete(self, connection: Connection, record_ids: Sequence[int]) -> None:
+        if record_ids:
+            connection.execute(
+                text(f"DELETE FROM {TABLE} WHERE record_id = ANY(:ids)"), {"ids": list(record_ids)}
+            )
+
+    def prune(self, connection: Connection) -> int:
+        result = connection.execute(
+            text(
+                f"DELETE FROM {TABLE} f WHERE NOT EXISTS (SELECT 1 FROM archive_record r "
+                "WHERE r.id = f.record_id AND r.status != 'musnah')"
+            )
+        )
+        return result.rowcount or 0
+
+    @staticmethod
+    def tsquery(terms: tuple[str, ...]) -> str:
+        """A tsquery: every folded word quoted (letters and digits only), the last a prefix."""
+        folded = [w for term in terms for w in words(fold(term))] or ["_"]
+        quoted = [f"'{word}'" for word in folded]
+        quoted[-1] += ":*"
+        return " & ".join(quoted)
+
+    def candidates(self, terms: tuple[str, ...], limit: int) -> CTE:
+        # the rank is computed for the candidates only, never for every match
+        return _hits(
+            "SELECT c.record_id, ts_rank(c.document, to_tsquery('simple', :fts_query)) AS score "
+            f"FROM (SELECT record_id, document FROM {TABLE} "
+            "WHERE document @@ to_tsquery('simple', :fts_query) "
+            "ORDER BY record_id DESC LIMIT :fts_limit) AS c",
+            bindparam("fts_query", self.tsquery(terms)),
+            bindparam("fts_limit", limit),
+        )
+
+    def highlights(self, terms: tuple[str, ...], record_ids: Sequence[int]) -> Select[Any]:
+        whole = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+        parts = (
+            f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, "
+            'MaxFragments=2, FragmentDelimiter=" … "'
+        )
+
+        def headline(field: str, options: str) -> str:
+            return f"ts_headline('simple', {field}, q.query, :{options})"
+
+        return (
+            text(
+                f"SELECT record_id, {headline('nomor', 'whole')}, {headline('perihal', 'whole')}, "
+                f"{headline('asal', 'whole')}, {headline('tujuan', 'whole')}, "
+                f"{headline('body', 'parts')} "
+                f"FROM {TABLE}, (SELECT to_tsquery('simple', :fts_query) AS query) AS q "
+                "WHERE record_id = ANY(:ids)"
+            )
+            .bindparams(
+                bindparam("fts_query", self.tsquery(terms)),
+                bindparam("ids", list(record_ids)),
+                bindparam("whole", whole),
+                bindparam("parts", parts),
+            )
+            .columns()
+        )
+
+
+ENGINES: dict[str, Engine] = {"sqlite": SqliteEngine(), "postgresql": PostgresEngine()}
+
+
+def engine_for(dialect: str) -> Engine:
+    try:
+        return ENGINES[dialect]
+    except KeyError:
+        raise RuntimeError(f"no full-text search for the {dialect} database") from None
+
+
+def current_engine() -> Engine:
+    """The engine of the database the session is bound to."""
+    return engine_for(db.session.get_bind().dialect.name)
+
+
+# --- keeping the index current ---------------------------------------------------------
 
 
 def index_record(record: Any) -> None:
-    """Bring the record's index entry up to date in the current transaction."""
+    """Bring the record's index entry up to date in the current transaction.
+
+    A destroyed record (status ``musnah``) leaves the index.
+    """
+    engine = current_engine()
+    connection = db.session.connection()
+    db.session.flush()
+    engine.delete(connection, [record.id])
+    if record.status != "musnah":
+        engine.insert(connection, _documents(Record.id == record.id))
+
+
+def remove_record(record_id: int) -> None:
+    """Take a record out of the index, in the current transaction."""
+    current_engine().delete(db.session.connection(), [record_id])
+
+
+def reindex(chunk: int = CHUNK, progress: Callable[[int], Any] | None = None) -> int:
+    """Rebuild the index from the records, ``chunk`` records per transaction.
+
+    Entries are replaced chunk by chunk, so searching keeps working while it runs; entries
+    of records that are gone or destroyed are removed at the end. Returns the number of
+    records indexed.
+    """
+    engine = current_engine()
+    last, total = 0, 0
+    while True:
+        ids = db.session.scalars(
+            select(Record.id)
+            .where(Record.id > last, Record.status != "musnah")
+            .order_by(Record.id)
+            .limit(chunk)
+        ).all()
+        if not ids:
+            break
+        documents = _documents(Record.id.in_(ids))
+        connection = db.session.connection()
+        engine.delete(connection, ids)
+        engine.insert(connection, documents)
+        db.session.commit()
+        last, total = ids[-1], total + len(documents)
+        if progress is not None:
+            progress(len(ids))
+    engine.prune(db.session.connection())
+    db.session.commit()
+    return total
+
+
+def indexable_count() -> int:
+    return db.session.scalar(select(func.count()).where(Record.status != "musnah")) or 0
+
+
+# --- searching -------------------------------------------------------------------------
+
+
+def ranked_ids(terms: tuple[str, ...], conditions: Sequence[Any], limit: int = CANDIDATES) -> Any:
+    """(record id, score) of the visible, filtered records among the index's candidates,
+    best first. ``conditions`` hold the access filter and the page's filters."""
+    hits = current_engine().candidates(terms, limit)
+    return (
+        select(Record.id, hits.c.score)
+        .join(hits, hits.c.record_id == Record.id)
+        .where(*conditions)
+        .order_by(hits.c.score.desc(), Record.tanggal.desc(), Record.id.desc())
+    )
+
+
+def highlights(terms: tuple[str, ...], record_ids: Sequence[int]) -> dict[int, Highlight]:
+    """Highlighted fields of the given records, keyed by record id."""
+    if not terms or not record_ids:
+        return {}
+    rows = db.session.execute(current_engine().highlights(terms, record_ids)).all()
+    return {row[0]: Highlight(*(mark(value or "") for value in row[1:])) for row in rows}
+
+
+def mark(value: str) -> Markup:
+    """Escape the text, then turn the engine's highlight markers into ``<mark>``."""
+    safe = str(escape(value))
+    safe = MARKED.sub(r"<mark>\1</mark>", safe)
+    return Markup(safe.replace(START, "").replace(STOP, ""))
+
+
+# --- text of attachments ---------------------------------------------------------------
 
 
 def extract_text(sha256: str, filename: str) -> str:
-    """Text of a PDF or DOCX attachment, for the index."""
-    return ""
+    """Text of a PDF or DOCX attachment, for the index; "" for other files or broken ones."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    reader = {"pdf": _pdf_text, "docx": _docx_text}.get(extension)
+    if reader is None:
+        return ""
+    try:
+        with storage.open_blob(sha256) as handle:
+            value = reader(handle)
+    except Exception as error:  # noqa: BLE001 - a broken file must not stop the upload
+        log.warning("no text from %s (%s): %s", filename, sha256, error)
+        return ""
+    return clean(" ".join(value.split()), MAX_EXTRACT_CHARS)
+
+
+def _pdf_text(handle: BinaryIO) -> str:
+    from pypdf import PdfReader
+
+    reader = PdfReader(handle)
+    parts, size = [], 0
+    for page in reader.pages[:MAX_PDF_PAGES]:
+        try:
+            value = page.extract_text() or ""
+        except Exception as error:  # noqa: BLE001 - keep the other pages
+            log.warning("PDF page without text: %s", error)
+            continue
+        parts.append(value)
+        size += len(value)
+        if size > MAX_EXTRACT_CHARS:
+            break
+    return "\n".join(parts)
+
+
+def _docx_text(handle: BinaryIO) -> str:
+    """The text of word/document.xml: paragraphs, tabs and breaks, streamed through expat.
+
+    A DOCTYPE (never present in a real document) is refused, so no entity can expand.
+    """
+    with zipfile.ZipFile(handle) as archive:
+        info = archive.getinfo("word/document.xml")
+        if info.file_size > MAX_DOCX_XML_BYTES:
+            raise ValueError("word/document.xml is too large")
+        collector = _DocxText()
+        with archive.open(info) as xml:
+            collector.feed(xml)
+    return collector.text()
+
+
+class _DocxText:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.in_text = False
+        self.parser = ParserCreate(namespace_separator=" ")
+        self.parser.StartElementHandler = self.start
+        self.parser.EndElementHandler = self.end
+        self.parser.CharacterDataHandler = self.data
+        self.parser.StartDoctypeDeclHandler = self.refuse
+        self.parser.EntityDeclHandler = self.refuse
+
+    def feed(self, stream: BinaryIO) -> None:
+        size = 0
+        while chunk := stream.read(64 * 1024):
+            size += len(chunk)
+            if size > MAX_DOCX_XML_BYTES:
+                raise ValueError("word/document.xml is too large")
+            self.parser.Parse(chunk, False)
+        self.parser.Parse(b"", True)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    @staticmethod
+    def refuse(*_args: Any) -> None:
+        raise ExpatError("a DOCTYPE or entity in word/document.xml")
+
+    def start(self, name: str, _attributes: Any) -> None:
+        namespace, _, local = name.rpartition(" ")
+        if namespace != W_NS:
+            return
+        if local == "t":
+            self.in_text = True
+        elif local == "tab":
+            self.parts.append("\t")
+        elif local in ("br", "cr"):
+            self.parts.append("\n")
+
+    def end(self, name: str) -> None:
+        namespace, _, local = name.rpartition(" ")
+        if namespace != W_NS:
+            return
+        if local == "t":
+            self.in_text = False
+        elif local == "p":
+            self.parts.append("\n")
+
+    def data(self, value: str) -> None:
+        if self.in_text:
+            self.parts.append(value)

@@ -1,0 +1,366 @@
+"""Full-text search through the search page and ``sikd archive reindex``, on either engine."""
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import pytest
+from archive_helpers import client_for, make_pdf
+from sikd_archive import records, search
+from sikd_archive.models import Klasifikasi, Record
+from sqlalchemy import select, text, update
+
+from sikd_host.auth.models import Role, RolePermission, User
+from sikd_host.extensions import db
+from sikd_host.testing import log_in
+
+
+def form(units, **values):
+    data = {
+        "kind": "surat_masuk",
+        "nomor": "B-12/UND/2026",
+        "tanggal": "2026-03-02",
+        "perihal": "Undangan rapat koordinasi",
+        "asal": "Kementerian Keuangan",
+        "tujuan": "",
+        "ringkasan": "Rapat anggaran",
+        "klasifikasi_id": "0",
+        "sifat": "biasa",
+        "keamanan": "B",
+        "tingkat": "asli",
+        "media": "kertas",
+        "berkas_id": "0",
+        "unit_id": str(units["B.A"]),
+    }
+    data.update(values)
+    return data
+
+
+def register(app, client, org, **values):
+    """Register a record through the real form; its id."""
+    response = client.post(
+        "/arsip/naskah/baru", data=form(org.units, **values), content_type="multipart/form-data"
+    )
+    assert response.status_code == 302, response.data.decode()[:2000]
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+
+def find(client, **params):
+    response = client.get("/arsip/cari", query_string=params)
+    assert response.status_code == 200, response.data.decode()[:3000]
+    return response.data.decode()
+
+
+def found_ids(client, **params):
+    return {int(i) for i in re.findall(r'href="/arsip/naskah/(\d+)"', find(client, **params))}
+
+
+def make_docx(paragraphs):
+    """A minimal DOCX: content types, the package relation and word/document.xml."""
+    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>"
+    )
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+    )
+    rels = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Target="word/document.xml" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/officeDocument"/></Relationships>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("_rels/.rels", rels)
+        archive.writestr("word/document.xml", document)
+    return out.getvalue()
+
+
+def add_role(app, name, permissions):
+    with app.app_context():
+        db.session.add(Role(name=name, grants=[RolePermission(permission=p) for p in permissions]))
+        db.session.commit()
+
+
+@pytest.fixture
+def arsiparis(app, org):
+    return client_for(app, "arsiparis")
+
+
+@pytest.fixture
+def cli(app):
+    """A CLI runner of an app created after the plugins were enabled: plugin commands are
+    added when the app is created, and the ``app`` fixture enables them only afterwards."""
+    from sikd_host import create_app
+
+    keys = ("TESTING", "DATABASE_URL", "INSTANCE_PATH", "STORAGE_DIR", "SECRET_KEY", "REDIS_URL")
+    fresh = create_app({key: app.config[key] for key in keys})
+    yield fresh.test_cli_runner()
+    with fresh.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_text_inside_a_pdf_attachment_is_found(app, org, arsiparis):
+    data = {"file": (io.BytesIO(make_pdf("Laporan pengadaan zamrudsari tahap dua")), "lap.pdf")}
+    record_id = register(app, arsiparis, org, **data)
+    assert found_ids(arsiparis, q="zamrudsari") == {record_id}
+    assert found_ids(arsiparis, q="zamrud") == {record_id}  # the last word is a prefix
+    page = find(arsiparis, q="zamrudsari")
+    assert "<mark>zamrudsari</mark>" in page  # the snippet of the attachment's text
+
+
+def test_an_attachment_added_later_through_the_upload_route_is_found(app, org, arsiparis):
+    record_id = register(app, arsiparis, org)
+    assert found_ids(arsiparis, q="kuningan") == set()
+    upload = {"file": (io.BytesIO(make_pdf("Nota kuningan")), "nota.pdf")}
+    response = arsiparis.post(
+        f"/arsip/naskah/{record_id}/lampiran", data=upload, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302
+    assert found_ids(arsiparis, q="kuningan") == {record_id}
+
+
+def test_docx_text_is_extracted_and_found(app, org, arsiparis):
+    docx = make_docx(["Berita acara serah terima", "Gudang logistik wijayakusuma"])
+    data = {"file": (io.BytesIO(docx), "berita.docx")}
+    record_id = register(app, arsiparis, org, **data)
+    assert found_ids(arsiparis, q="wijayakusuma") == {record_id}
+    with app.app_context():
+        from sikd_archive.models import Attachment
+
+        stored = db.session.scalar(select(Attachment.text))
+    assert "Berita acara serah terima" in stored and "wijayakusuma" in stored
+
+
+def test_a_broken_pdf_is_stored_without_text_and_no_error(app, org, arsiparis):
+    data = {"file": (io.BytesIO(b"%PDF-1.4\nnot really a pdf \x00\xff"), "rusak.pdf")}
+    record_id = register(app, arsiparis, org, perihal="Surat rusak", **data)
+    assert found_ids(arsiparis, q="rusak") == {record_id}
+    with app.app_context():
+        assert search.extract_text("0" * 64, "hilang.pdf") == ""  # missing blob: no text
+
+
+def test_search_respects_unit_access(app, org, arsiparis):
+    in_a = register(app, arsiparis, org, perihal="Pengadaan kalimaya", unit_id=org.units["B.A"])
+    in_b = register(app, arsiparis, org, perihal="Pengadaan kalimaya", unit_id=org.units["B.B"])
+    assert found_ids(client_for(app, "staf1"), q="kalimaya") == {in_a}
+    assert found_ids(client_for(app, "staf3"), q="kalimaya") == {in_b}
+    assert found_ids(client_for(app, "kabiro"), q="kalimaya") == {in_a, in_b}
+    assert "1 record found." in find(client_for(app, "staf3"), q="kalimaya")  # not counted
+
+
+def test_a_rahasia_record_is_found_only_by_named_users_and_view_secret(
+    app, org, arsiparis, make_user
+):
+    secret = register(app, arsiparis, org, perihal="Pemeriksaan intan", keamanan="R")
+    plain = register(app, arsiparis, org, perihal="Undangan intan")
+    staf1 = client_for(app, "staf1")  # same unit, not named on the secret one
+    assert found_ids(staf1, q="intan") == {plain}
+    assert found_ids(staf1, q="pemeriksaan") == set()
+    assert "1 record found." in find(staf1, q="intan")
+    add_role(app, "pengawas", ["archive.use", "archive.view_secret"])
+    make_user("inspektur", roles=["pengawas"], position_id=org.positions["P-SA"])
+    inspektur = app.test_client()
+    assert log_in(inspektur, "inspektur").status_code == 302
+    assert found_ids(inspektur, q="intan") == {secret, plain}
+    assert found_ids(arsiparis, q="intan") == {secret, plain}  # registered it: named
+
+
+def test_matching_ignores_diacritics(app, org, arsiparis):
+    record_id = register(app, arsiparis, org, perihal="Pengadaan kópi dan téh")
+    assert found_ids(arsiparis, q="kopi") == {record_id}
+    assert found_ids(arsiparis, q="TEH") == {record_id}
+    assert found_ids(arsiparis, q="kópi") == {record_id}
+
+
+def test_highlight_is_marked_and_record_text_is_escaped(app, org, arsiparis):
+    register(app, arsiparis, org, perihal="<script>alert(1)</script> rapat merbabu <b>x</b>")
+    page = find(arsiparis, q="merbabu")
+    assert "<mark>merbabu</mark>" in page
+    assert "<script>alert(1)</script>" not in page and "<b>x</b>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    with app.app_context():
+        marked = str(search.mark("a <i>\x02b\x03</i> \x02c"))
+    assert marked == "a &lt;i&gt;<mark>b</mark>&lt;/i&gt; c"
+
+
+def test_filters_narrow_the_results(app, org, arsiparis):
+    with app.app_context():
+        codes = dict(db.session.execute(select(Klasifikasi.code, Klasifikasi.id)).all())
+    ids = {
+        "base": register(app, arsiparis, org, perihal="Rinjani satu"),
+        "kind": register(app, arsiparis, org, perihal="Rinjani dua", kind="nota_dinas"),
+        "date": register(app, arsiparis, org, perihal="Rinjani tiga", tanggal="2025-06-01"),
+        "code": register(
+            app, arsiparis, org, perihal="Rinjani empat", klasifikasi_id=codes["UM.01.01"]
+        ),
+        "unit": register(app, arsiparis, org, perihal="Rinjani lima", unit_id=org.units["B"]),
+        "sifat": register(app, arsiparis, org, perihal="Rinjani enam", sifat="segera"),
+        "status": register(app, arsiparis, org, perihal="Rinjani tujuh"),
+    }
+    with app.app_context():
+        inactive = update(Record).where(Record.id == ids["status"]).values(status="inaktif")
+        db.session.execute(inactive)
+        db.session.commit()
+    assert found_ids(arsiparis, q="rinjani") == set(ids.values())
+    assert found_ids(arsiparis, q="rinjani", kind="nota_dinas") == {ids["kind"]}
+    assert found_ids(arsiparis, q="rinjani", to="2025-12-31") == {ids["date"]}
+    assert ids["date"] not in found_ids(arsiparis, q="rinjani", **{"from": "2026-01-01"})
+    assert found_ids(arsiparis, q="rinjani", code="UM.01") == {ids["code"]}
+    assert found_ids(arsiparis, q="rinjani", unit=org.units["B"]) == {ids["unit"]}
+    assert found_ids(arsiparis, q="rinjani", sifat="segera") == {ids["sifat"]}
+    assert found_ids(arsiparis, q="rinjani", status="inaktif") == {ids["status"]}
+    # without words, the filters alone list the records, newest first
+    assert found_ids(arsiparis, kind="nota_dinas") == {ids["kind"]}
+    listed = find(arsiparis, unit=org.units["B.A"], status="aktif")
+    order = [int(i) for i in re.findall(r'href="/arsip/naskah/(\d+)"', listed)]
+    assert order[-1] == ids["date"] and ids["unit"] not in order and ids["status"] not in order
+
+
+def test_bad_filters_and_pages_give_a_clear_message(app, org, arsiparis):
+    register(app, arsiparis, org)
+    for params in (
+        {"from": "2026-13-40"},
+        {"to": "kemarin"},
+        {"from": "2026-05-01", "to": "2026-01-01"},
+        {"kind": "surat_cinta"},
+        {"sifat": "kilat"},
+        {"status": "hilang"},
+        {"unit": "abc"},
+        {"unit": "999999"},
+        {"code": "ZZ.99"},
+        {"q": "rapat", "page": "abc"},
+        {"q": "rapat", "page": "0"},
+        {"q": "x" * 500},
+    ):
+        response = arsiparis.get("/arsip/cari", query_string=params)
+        assert response.status_code == 400, params
+        assert 'class="alert alert-danger"' in response.data.decode(), params
+    assert arsiparis.get("/arsip/cari", query_string={"q": "rapat", "page": 2}).status_code == 404
+
+
+def test_editing_updates_the_index(app, org, arsiparis):
+    record_id = register(app, arsiparis, org, perihal="Rapat tambora")
+    response = arsiparis.post(
+        f"/arsip/naskah/{record_id}/ubah", data=form(org.units, perihal="Rapat semeru")
+    )
+    assert response.status_code == 302
+    assert found_ids(arsiparis, q="tambora") == set()
+    assert found_ids(arsiparis, q="semeru") == {record_id}
+
+
+def test_a_destroyed_record_leaves_the_index(app, org, arsiparis):
+    record_id = register(app, arsiparis, org, perihal="Rapat kerinci")
+    with app.app_context():
+        record = db.session.get(Record, record_id)
+        record.status = "musnah"
+        search.index_record(record)
+        db.session.commit()
+    assert found_ids(arsiparis, q="kerinci") == set()
+    with app.app_context():
+        other = register_direct(org, "Rapat kerinci lagi")
+        search.remove_record(other)
+        db.session.commit()
+    assert found_ids(arsiparis, q="kerinci") == set()
+
+
+def register_direct(org, perihal):
+    actor = db.session.scalar(select(User).where(User.username == "arsiparis"))
+    record = records.register(
+        actor,
+        org.units["B.A"],
+        {"kind": "memo", "nomor": "M-1", "tanggal": dt.date(2026, 1, 5), "perihal": perihal},
+    )
+    return record.id
+
+
+def test_results_are_paginated(app, org, arsiparis):
+    with app.app_context():
+        for number in range(25):
+            register_direct(org, f"Laporan lawu nomor {number}")
+        db.session.commit()
+    first = found_ids(arsiparis, q="lawu")
+    second = found_ids(arsiparis, q="lawu", page=2)
+    assert len(first) == 20 and len(second) == 5 and not first & second
+    assert "25 records found." in find(arsiparis, q="lawu")
+    assert 'href="/arsip/cari?q=lawu&amp;page=2"' in find(arsiparis, q="lawu")
+    assert arsiparis.get("/arsip/cari", query_string={"q": "lawu", "page": 3}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""',
+        "AND OR",
+        "NOT",
+        "*",
+        "rapat*",
+        "NEAR(",
+        "NEAR(rapat undangan, 2)",
+        "perihal:rapat",
+        "^rapat",
+        "rapat -undangan",
+        "(rapat OR",
+        "'; DROP TABLE archive_record; --",
+        "a & b | !c <-> d:*",
+        "\\",
+        "日本語の検索",
+        "😀 rapat",
+        "مرحبا",
+        "\u0000rapat",
+        "ä" * 150,
+    ],
+)
+def test_weird_queries_never_fail(app, org, arsiparis, query):
+    register(app, arsiparis, org)
+    response = arsiparis.get("/arsip/cari", query_string={"q": query})
+    assert response.status_code == 200
+
+
+def test_weird_query_still_finds_its_words(app, org, arsiparis):
+    record_id = register(app, arsiparis, org, perihal="Rapat undangan")
+    assert found_ids(arsiparis, q='"rapat" (undangan* -') == {record_id}
+    assert found_ids(arsiparis, q="B-12/UND/2026") == {record_id}  # the nomor
+
+
+def test_reindex_rebuilds_the_index(app, org, arsiparis, cli):
+    record_id = register(app, arsiparis, org, perihal="Rapat bromo")
+    with app.app_context():
+        db.session.execute(text(f"DELETE FROM {search.TABLE}"))
+        db.session.commit()
+    assert found_ids(arsiparis, q="bromo") == set()
+    result = cli.invoke(args=["archive", "reindex", "--chunk", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 records indexed." in result.output
+    assert found_ids(arsiparis, q="bromo") == {record_id}
+
+
+def test_reindex_reports_failure_with_a_non_zero_exit(app, org, cli, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    with app.app_context():
+        register_direct(org, "Rapat")
+        db.session.commit()
+    monkeypatch.setattr(search, "_documents", broken)
+    result = cli.invoke(args=["archive", "reindex"])
+    assert result.exit_code == 1
+    assert "reindexing failed: disk on fire" in result.output
+
+
+def test_the_empty_page_shows_only_the_form(app, org, arsiparis):
+    register(app, arsiparis, org)
+    page = find(arsiparis)
+    assert 'name="q"' in page and "/arsip/naskah/" not in page
