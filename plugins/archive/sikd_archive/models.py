@@ -91,7 +91,9 @@ class Record(db.Model):
         UniqueConstraint("unit_id", "agenda_year", "agenda_seq", name="uq_archive_record_agenda"),
         Index("ix_archive_record_unit_date", "unit_id", "tanggal"),
         Index("ix_archive_record_due", "status", "final_due_on"),
+        Index("ix_archive_record_tanggal", "tanggal", "id"),  # newest-first lists
     )
+
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
