@@ -157,7 +157,7 @@ def test_search_respects_unit_access(app, org, arsiparis):
     assert found_ids(client_for(app, "staf1"), q="kalimaya") == {in_a}
     assert found_ids(client_for(app, "staf3"), q="kalimaya") == {in_b}
     assert found_ids(client_for(app, "kabiro"), q="kalimaya") == {in_a, in_b}
-    assert "1 record found." in find(client_for(app, "staf3"), q="kalimaya")  # not counted
+    assert "1 naskah ditemukan." in find(client_for(app, "staf3"), q="kalimaya")  # not counted
 
 
 def test_a_rahasia_record_is_found_only_by_named_users_and_view_secret(
@@ -168,7 +168,7 @@ def test_a_rahasia_record_is_found_only_by_named_users_and_view_secret(
     staf1 = client_for(app, "staf1")  # same unit, not named on the secret one
     assert found_ids(staf1, q="intan") == {plain}
     assert found_ids(staf1, q="pemeriksaan") == set()
-    assert "1 record found." in find(staf1, q="intan")
+    assert "1 naskah ditemukan." in find(staf1, q="intan")
     add_role(app, "pengawas", ["archive.use", "archive.view_secret"])
     make_user("inspektur", roles=["pengawas"], position_id=org.positions["P-SA"])
     inspektur = app.test_client()
@@ -293,7 +293,7 @@ def test_results_are_paginated(app, org, arsiparis):
     first = found_ids(arsiparis, q="lawu")
     second = found_ids(arsiparis, q="lawu", page=2)
     assert len(first) == 20 and len(second) == 5 and not first & second
-    assert "25 records found." in find(arsiparis, q="lawu")
+    assert "25 naskah ditemukan." in find(arsiparis, q="lawu")
     assert 'href="/arsip/cari?q=lawu&amp;page=2"' in find(arsiparis, q="lawu")
     assert arsiparis.get("/arsip/cari", query_string={"q": "lawu", "page": 3}).status_code == 404
 

@@ -10,6 +10,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
+import pytest
 from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,11 +29,16 @@ def _load_tool() -> ModuleType:
 tool = _load_tool()
 
 
-def test_every_message_is_translated_and_compiled() -> None:
-    problems = tool.find_problems([ROOT / "sikd_host"], ROOT / "sikd_host" / "translations")
+PACKAGES = ("sikd_host", "plugins/archive/sikd_archive", "plugins/simantap/sikd_simantap")
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_message_is_translated_and_compiled(package: str) -> None:
+    source = ROOT / package
+    problems = tool.find_problems([source], source / "translations")
     assert not problems, (
-        "run `.venv/bin/python tools/translations.py update`, translate the id catalogue, "
-        "then `compile`:\n" + "\n".join(problems)
+        f"run `.venv/bin/python tools/translations.py update --package {package}`, "
+        "translate the id catalogue, then `compile`:\n" + "\n".join(problems)
     )
 
 
@@ -89,3 +95,11 @@ def test_the_interface_is_indonesian_by_default(client: FlaskClient) -> None:
     client.set_cookie("sikd_locale", "en")
     page = client.get("/login").get_data(as_text=True)
     assert 'lang="en"' in page and "Log in to SIKD" in page and "Password" in page
+
+
+def test_a_plugins_own_catalogue_translates_its_pages(client: FlaskClient, login_as) -> None:
+    login_as("sdm")
+    page = client.get("/").get_data(as_text=True)
+    assert "Manajemen talenta" in page  # from plugins/simantap/.../translations
+    client.set_cookie("sikd_locale", "en")
+    assert "Talent management" in client.get("/").get_data(as_text=True)
