@@ -14,7 +14,18 @@ from sikd_host import __version__
 
 TEMPLATE_DIR = Path(__file__).parent / "scaffold_template"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
-RESERVED = {"host", "admin", "auth", "static", "plugins", "org", "audit", "portal"}
+RESERVED = {
+    "host",
+    "admin",
+    "auth",
+    "static",
+    "plugins",
+    "org",
+    "audit",
+    "portal",
+    "storage",
+    "notifications",
+}
 
 
 class ScaffoldError(ValueError):
