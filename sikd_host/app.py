@@ -139,10 +139,11 @@ def _register_blueprints(app: Flask) -> None:
     from sikd_host.admin.views import bp as admin_bp
     from sikd_host.audit.views import bp as audit_bp
     from sikd_host.auth.views import bp as auth_bp
+    from sikd_host.notifications.views import bp as notifications_bp
     from sikd_host.org.views import bp as org_bp
     from sikd_host.portal import bp as portal_bp
 
-    for blueprint in (portal_bp, auth_bp, admin_bp, org_bp, audit_bp, plugins_bp):
+    for blueprint in (portal_bp, auth_bp, admin_bp, org_bp, audit_bp, plugins_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 

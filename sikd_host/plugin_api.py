@@ -24,6 +24,7 @@ from sikd_host.hookspecs import PROJECT
 from sikd_host.i18n import N_
 from sikd_host.menus import MenuItem, Widget
 from sikd_host.models import utcnow
+from sikd_host.notifications import service as notifications
 from sikd_host.org import queries as org
 from sikd_host.org import ranks
 from sikd_host.org.models import Position, Unit
@@ -60,6 +61,7 @@ __all__ = [
     "hookspec",
     "host_version",
     "lazy_gettext",
+    "notifications",
     "org",
     "parse_nip",
     "permission_required",

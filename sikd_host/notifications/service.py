@@ -1,0 +1,92 @@
+"""``notify`` for everyone (plugins reach it as ``plugin_api.notifications``).
+
+A notification keeps its English msgid and parameters, so each user reads it in their own
+language; rows are added to the caller's transaction and committed with its change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy import func, insert, select, update
+
+from sikd_host.extensions import db
+from sikd_host.models import utcnow
+from sikd_host.notifications.models import Notification
+
+MAX_MESSAGE = 500
+MAX_LINK = 500
+
+
+def notify(user_ids: Iterable[int], message: str, link: str = "", **params: Any) -> int:
+    """Add one notification per user (duplicates ignored); returns how many were added.
+
+    ``message`` is an English msgid marked for translation (``N_``), ``params`` its
+    placeholders (JSON values); ``link`` a path inside SIKD (``/simantap/360``) or empty.
+    """
+    ids = sorted({int(user_id) for user_id in user_ids})
+    if not message or len(message) > MAX_MESSAGE:
+        raise ValueError("message must be a msgid of 1 to 500 characters")
+    if link and (not link.startswith("/") or link.startswith("//") or len(link) > MAX_LINK):
+        raise ValueError("link must be a path inside SIKD, starting with a single /")
+    json.dumps(params)  # refuse values the JSON column could not keep
+    if not ids:
+        return 0
+    now = utcnow()
+    db.session.execute(
+        insert(Notification),
+        [
+            {"user_id": i, "message": message, "params": params, "link": link, "created_at": now}
+            for i in ids
+        ],
+    )
+    return len(ids)
+
+
+def unread_count(user: Any) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def recent(user: Any, limit: int = 50, offset: int = 0) -> list[Notification]:
+    """The user's notifications, newest first."""
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's unread notifications (all, or those of ``ids``) read; returns how many."""
+    statement = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if ids is not None:
+        statement = statement.where(Notification.id.in_(list(ids)))
+    return db.session.execute(statement.values(read_at=utcnow())).rowcount or 0
+
+
+def text(notification: Notification) -> str:
+    """The message in the current language, its placeholders filled in."""
+    params = notification.params or {}
+    try:
+        return gettext(notification.message, **params)
+    except (KeyError, ValueError, TypeError):  # a translation with broken placeholders
+        try:
+            return notification.message % params if params else notification.message
+        except (KeyError, ValueError, TypeError):
+            return notification.message
