@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sikd_host.plugin_api import MenuItem, Permission, hookimpl
+from sikd_host.plugin_api import MenuItem, Permission, hookimpl, org
 from sikd_host.plugin_api import lazy_gettext as _l
 from sikd_simantap import models  # noqa: F401 - registers the tables with the metadata
 
@@ -66,7 +66,10 @@ def sikd_cli(group: Any) -> list[Any]:
 
 @hookimpl
 def sikd_menu_items(user: Any) -> list[MenuItem]:
-    return [
+    def item(key: str, label: Any, endpoint: str, permission: str, order: int) -> MenuItem:
+        return MenuItem(key, label, endpoint, permission, "simantap", order)
+
+    items = [
         MenuItem(
             "simantap.home",
             _l("Talent management"),
@@ -75,5 +78,32 @@ def sikd_menu_items(user: Any) -> list[MenuItem]:
             section="simantap",
             order=10,
             section_label="Simantap",
-        )
+        ),
+        item("simantap.my_result", _l("My results"), "simantap.my_result", "simantap.use", 11),
+        item(
+            "simantap.my_assessment",
+            _l("My 360 assessment"),
+            "simantap.my_assessment",
+            "simantap.use",
+            12,
+        ),
+        item("simantap.periods", _l("Periods"), "simantap.period_list", "simantap.manage", 30),
+        item("simantap.runs", _l("Scoring runs"), "simantap.runs_page", "simantap.manage", 35),
+        item(
+            "simantap.import",
+            _l("Import talent data"),
+            "simantap.import_file",
+            "simantap.manage",
+            40,
+        ),
     ]
+    if _sees_others(user):  # HR, and leaders for their own subtree
+        items += [
+            item("simantap.ninebox", _l("Nine-box"), "simantap.ninebox", "simantap.use", 20),
+            item("simantap.employees", _l("Employees"), "simantap.employees", "simantap.use", 25),
+        ]
+    return items
+
+
+def _sees_others(user: Any) -> bool:
+    return user.has_permission("simantap.view_all") or org.leads_unit(user)

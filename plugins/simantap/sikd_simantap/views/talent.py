@@ -1,5 +1,62 @@
-"""Simantap pages: talent (being written)."""
+"""The employee list and an employee's talent page."""
 
 from __future__ import annotations
 
-from sikd_simantap.views import bp  # noqa: F401
+from typing import Any
+
+from flask import abort, render_template, request
+from flask_login import login_required
+
+from sikd_host.plugin_api import current_user, require
+from sikd_host.plugin_api import lazy_gettext as _l
+from sikd_simantap import talent
+from sikd_simantap.views import bp
+
+GENDERS = {"pria": _l("Male"), "wanita": _l("Female")}
+SIMANTAP_PERMISSIONS = ("simantap.use", "simantap.view_all", "simantap.manage")
+
+
+def _require_simantap() -> None:
+    """Any Simantap permission opens these pages; what they show is filtered further."""
+    if not any(current_user.has_permission(name) for name in SIMANTAP_PERMISSIONS):
+        require("simantap.use")  # answers 403 naming the permission
+
+
+@bp.route("/pegawai")
+@login_required
+def employees() -> Any:
+    _require_simantap()
+    if not talent.may_list(current_user):
+        require("simantap.view_all")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    unit = request.args.get("unit", type=int)
+    period = request.args.get("period", "").strip()
+    reference = talent.reference_date(period)
+    rows, has_next = talent.employees(current_user, reference, unit, page)
+    return render_template(
+        "simantap/employees.html",
+        rows=rows,
+        page=page,
+        has_next=has_next,
+        args={"unit": unit or "", "period": period},
+        units=talent.units(),
+        reference=reference,
+    )
+
+
+@bp.route("/pegawai/<int:user_id>")
+@login_required
+def talent_page(user_id: int) -> Any:
+    _require_simantap()
+    period = request.args.get("period", "").strip()
+    reference = talent.reference_date(period)
+    data = talent.talent_of(current_user, user_id, reference)
+    if data is None:
+        abort(404)
+    return render_template(
+        "simantap/talent.html",
+        t=data,
+        history=talent.history(user_id),
+        genders=GENDERS,
+        period=period,
+    )

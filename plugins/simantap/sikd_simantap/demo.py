@@ -1,0 +1,301 @@
+"""Simantap demo data for the host's demo institution: talent data, SKP, e-Kinerja,
+attendance, competency, training, discipline and a submitted 360 assessment for every demo
+employee, a period of the current year with the MK profile, and a published scoring run, so
+the nine-box is filled on first start.
+
+Figures follow each employee's hidden "form" (so performance, potential and the 360 agree
+the way they do in real life), with a few gaps: some employees have no assessment-centre
+results yet and stay "not mapped". Built from the seed, so every start looks the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from sikd_host.plugin_api import Position, Unit, User, db, utcnow
+from sikd_simantap import runs
+from sikd_simantap.models import (
+    Assignment,
+    Attendance,
+    Competency,
+    Discipline,
+    EKinerja,
+    Employee,
+    Period,
+    Rating,
+    Skp,
+    Training,
+)
+from sikd_simantap.scoring.profile import preset
+
+ACTOR = "demo"
+GOLONGAN = {
+    "I.a": ("IV/d", "IV/e"),
+    "II.a": ("IV/c", "IV/d"),
+    "III.a": ("IV/a", "IV/b"),
+    "IV.a": ("III/c", "III/d"),
+    "ahli utama": ("IV/d", "IV/e"),
+    "ahli muda": ("III/c", "III/d", "IV/a"),
+    "terampil": ("II/c", "II/d", "III/a", "III/b"),
+    None: ("II/a", "II/b", "II/c", "II/d", "III/a", "III/b"),
+}
+EDUCATION = {
+    "struktural": ("S2", "S2", "S3", "S1"),
+    "fungsional": ("S1", "S1", "S2", "D4"),
+    "pelaksana": ("SMA", "D3", "S1", "S1", "SMK", "D3"),
+}
+TRAININGS = ("Pelatihan Kepemimpinan", "Bimtek Kearsipan", "Diklat Teknis", "Webinar ASN")
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    position_id: int
+    unit_id: int
+    superior_id: int | None
+    kind: str
+    eselon: str | None
+    jenjang: str | None
+
+
+def _people() -> list[Person]:
+    rows = db.session.execute(
+        select(
+            User.id,
+            Position.id,
+            Position.unit_id,
+            Position.superior_id,
+            Position.kind,
+            Position.eselon,
+            Position.jenjang,
+        )
+        .join(Position, Position.id == User.position_id)
+        .where(User.active.is_(True), User.nip.is_not(None))
+        .order_by(User.id)
+    )
+    return [Person(*row) for row in rows]
+
+
+def _clamp(value: float, low: float = 0, high: float = 100) -> float:
+    return round(max(low, min(high, value)), 2)
+
+
+def _day(rng: random.Random, year: int, last: dt.date) -> dt.date:
+    start = dt.date(year, 1, 1)
+    return start + dt.timedelta(days=rng.randrange(max(1, (last - start).days + 1)))
+
+
+def _predikat(form: float) -> str:
+    if form > 1.1:
+        return "Sangat Baik"
+    if form > -0.9:
+        return "Baik"
+    if form > -1.9:
+        return "Butuh Perbaikan"
+    return "Kurang"
+
+
+def _source_rows(rng: random.Random, people: list[Person], year: int, today: dt.date) -> dict:
+    """Every source table's rows; returns each employee's form too (for the 360)."""
+    code = str(year)
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (
+        "employee", "skp", "ekinerja", "attendance", "competency", "training", "discipline",
+    )}  # fmt: skip
+    forms: dict[int, float] = {}
+    for person in people:
+        talent = rng.gauss(0, 1)
+        kinerja = 0.7 * talent + 0.7 * rng.gauss(0, 1)
+        potensi = 0.7 * talent + 0.7 * rng.gauss(0, 1)
+        forms[person.user_id] = kinerja
+        key = person.eselon if person.kind == "struktural" else person.jenjang
+        rows["employee"].append(
+            {
+                "user_id": person.user_id,
+                "golongan": rng.choice(GOLONGAN.get(key, GOLONGAN[None])),
+                "pendidikan": rng.choice(EDUCATION.get(person.kind, EDUCATION["pelaksana"])),
+                "tmt_jabatan": dt.date(rng.randint(year - 8, year - 1), rng.randint(1, 12), 1),
+                "updated_at": utcnow(),
+            }
+        )
+        for tahun, shift in ((year - 1, rng.gauss(0, 0.5)), (year, 0.0)):
+            rows["skp"].append(
+                {"user_id": person.user_id, "tahun": tahun, "predikat": _predikat(kinerja + shift)}
+            )
+        rows["ekinerja"].append(
+            {
+                "user_id": person.user_id,
+                "periode": code,
+                "nilai": _clamp(83 + 7 * kinerja + rng.gauss(0, 3), 40),
+            }
+        )
+        rows["attendance"].append(
+            {
+                "user_id": person.user_id,
+                "periode": code,
+                "persen_hadir": _clamp(94 + 3 * kinerja + rng.gauss(0, 2), 60),
+                "jam_lembur": round(max(0.0, 40 + 25 * kinerja + rng.gauss(0, 15)), 1),
+                "persen_rapat": _clamp(82 + 8 * kinerja + rng.gauss(0, 6), 30),
+                "menit_terlambat": round(max(0.0, 140 - 90 * kinerja + rng.gauss(0, 50))),
+            }
+        )
+        if rng.random() > 0.08:  # some have not been to the assessment centre yet
+            for when, drift in ((dt.date(year - 2, 9, 1), -2.0), (_day(rng, year, today), 0.0)):
+                rows["competency"].append(
+                    {
+                        "user_id": person.user_id,
+                        "tanggal": when,
+                        "jpm": _clamp(86 + 8 * potensi + drift + rng.gauss(0, 3), 40),
+                        "skor_potensi": _clamp(83 + 9 * potensi + drift + rng.gauss(0, 4), 30),
+                    }
+                )
+        for number in range(rng.choice((0, 1, 1, 2, 2, 3))):
+            rows["training"].append(
+                {
+                    "user_id": person.user_id,
+                    "tanggal": _day(rng, year, today),
+                    "nama": f"{TRAININGS[number % len(TRAININGS)]} {number + 1}",
+                    "jp": float(rng.choice((8, 12, 16, 24, 32))),
+                }
+            )
+        chance = rng.random()
+        if chance < 0.09:
+            tingkat = "ringan" if chance < 0.06 else ("sedang" if chance < 0.08 else "berat")
+            rows["discipline"].append(
+                {
+                    "user_id": person.user_id,
+                    "tanggal": _day(rng, year - 1, dt.date(year - 1, 12, 31)),
+                    "tingkat": tingkat,
+                    "keterangan": "Data contoh",
+                }
+            )
+    rows["forms"] = forms  # type: ignore[assignment]
+    return rows
+
+
+def _period(year: int) -> Period:
+    """The period through the periods service when it is there, else directly."""
+    code = str(year)
+    try:
+        from sikd_simantap import periods as service
+
+        period = service.create(ACTOR, code, "MK")
+        service.open_period(ACTOR, period)
+        return period
+    except ImportError:
+        period = Period(
+            code=code,
+            starts_on=dt.date(year, 1, 1),
+            ends_on=dt.date(year, 12, 31),
+            status="open",
+            profile_name="MK",
+            profile=preset("MK"),
+        )
+        db.session.add(period)
+        db.session.flush()
+        return period
+
+
+def _pairs(people: list[Person]) -> set[tuple[int, int, str]]:
+    """(rater, ratee, relation): superior, peers (same unit and superior), subordinates."""
+    holders: dict[int, list[Person]] = {}
+    for person in people:
+        holders.setdefault(person.position_id, []).append(person)
+    pairs = set()
+    for person in people:
+        for boss in holders.get(person.superior_id or -1, [])[:1]:
+            pairs.add((boss.user_id, person.user_id, "atasan"))
+            pairs.add((person.user_id, boss.user_id, "bawahan"))
+        for other in people:
+            if (
+                other.user_id != person.user_id
+                and other.unit_id == person.unit_id
+                and other.superior_id == person.superior_id
+            ):
+                pairs.add((other.user_id, person.user_id, "rekan"))
+    return pairs
+
+
+def _assignments(period: Period, people: list[Person], seed: int) -> None:
+    try:
+        from sikd_simantap.assessment import generate_assignments
+        from sikd_simantap.scoring.assignments import Options
+
+        generate_assignments(ACTOR, period, Options(seed=seed))
+    except ImportError:
+        rows = [
+            {"period_id": period.id, "rater_id": rater, "ratee_id": ratee, "relation": relation,
+             "comment": ""}
+            for rater, ratee, relation in sorted(_pairs(people))
+        ]  # fmt: skip
+        if rows:
+            db.session.execute(insert(Assignment), rows)
+
+
+def _ratings(rng: random.Random, period: Period, forms: dict[int, float], year: int) -> int:
+    """Most raters submitted their forms; ratings follow the ratee's form."""
+    submitted = dt.datetime(year, 11, 20, 10) if dt.date.today().year > year else utcnow()
+    assignments = db.session.execute(
+        select(Assignment.id, Assignment.ratee_id).where(Assignment.period_id == period.id)
+    ).all()
+    ratings, done = [], []
+    for assignment_id, ratee in assignments:
+        if rng.random() < 0.1:
+            continue  # still open
+        done.append(assignment_id)
+        centre = 3.7 + 0.6 * forms.get(ratee, 0.0)
+        ratings.extend(
+            {
+                "assignment_id": assignment_id,
+                "butir": item,
+                "nilai": int(max(1, min(5, round(rng.gauss(centre, 0.6))))),
+            }
+            for item in range(1, 8)
+        )
+    if ratings:
+        db.session.execute(insert(Rating), ratings)
+    for start in range(0, len(done), 500):
+        db.session.execute(
+            Assignment.__table__.update()
+            .where(Assignment.id.in_(done[start : start + 500]))
+            .values(submitted_at=submitted)
+        )
+    return len(done)
+
+
+def load_demo(seed: int) -> str | None:
+    """Load the demo data once, into the current transaction; None when there is nothing to
+    do (no demo institution, or Simantap's demo data is already there)."""
+    if db.session.scalar(select(Unit.id).where(Unit.code == "SETJEN")) is None:
+        return None
+    if db.session.scalar(select(Employee.user_id).limit(1)) is not None:
+        return None
+    today = dt.date.today()
+    year = today.year
+    if db.session.scalar(select(Period.id).where(Period.code == str(year))) is not None:
+        return None
+    rng = random.Random(seed + 3020)
+    people = _people()
+    rows = _source_rows(rng, people, year, today)
+    forms = rows.pop("forms")
+    tables = {
+        "employee": Employee, "skp": Skp, "ekinerja": EKinerja, "attendance": Attendance,
+        "competency": Competency, "training": Training, "discipline": Discipline,
+    }  # fmt: skip
+    for name, model in tables.items():
+        if rows[name]:
+            db.session.execute(insert(model.__table__), rows[name])
+    period = _period(year)
+    _assignments(period, people, seed)
+    submitted = _ratings(rng, period, forms, year)
+    run = runs.score(period, ACTOR, commit=False)
+    runs.publish(run, ACTOR, commit=False)
+    mapped = sum(1 for box in runs.box_map(run.id).values() if box is not None)
+    return (
+        f"Simantap demo: period {period.code} (MK), {len(people)} employees, "
+        f"{submitted} 360 forms submitted, run {run.id} published ({mapped} mapped)."
+    )
