@@ -106,6 +106,7 @@ def test_console_script_runs_init_and_demo(tmp_path):
     )
     assert demo.returncode == 0, demo.stderr
     assert "150 employees" in demo.stdout and "Archive: 40 letters" in demo.stdout
+    assert "Simantap demo: period" in demo.stdout and "published" in demo.stdout
     again = subprocess.run(
         [*sikd, "demo", "--no-serve"], env=env, capture_output=True, text=True, timeout=120
     )

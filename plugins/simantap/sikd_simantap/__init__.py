@@ -64,6 +64,13 @@ def sikd_cli(group: Any) -> list[Any]:
     return [simantap_cli]
 
 
+@hookimpl(trylast=True)  # after the archive's demo, so the run sees SIKD activity
+def sikd_demo_data(seed: int) -> str | None:
+    from sikd_simantap.demo import load_demo
+
+    return load_demo(seed)
+
+
 @hookimpl
 def sikd_menu_items(user: Any) -> list[MenuItem]:
     def item(key: str, label: Any, endpoint: str, permission: str, order: int) -> MenuItem:
