@@ -139,11 +139,13 @@ def _register_blueprints(app: Flask) -> None:
     from sikd_host.admin.views import bp as admin_bp
     from sikd_host.audit.views import bp as audit_bp
     from sikd_host.auth.views import bp as auth_bp
+    from sikd_host.jobs.views import bp as jobs_bp
     from sikd_host.notifications.views import bp as notifications_bp
     from sikd_host.org.views import bp as org_bp
     from sikd_host.portal import bp as portal_bp
 
-    for blueprint in (portal_bp, auth_bp, admin_bp, org_bp, audit_bp, plugins_bp, notifications_bp):
+    blueprints = (portal_bp, auth_bp, admin_bp, org_bp, audit_bp, plugins_bp, notifications_bp)
+    for blueprint in (*blueprints, jobs_bp):
         app.register_blueprint(blueprint)
 
 

@@ -38,6 +38,7 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from sikd_host.jobs.cli import worker_command
     from sikd_host.storage.cli import storage_group
 
     for command in (
@@ -49,6 +50,7 @@ def register_commands(app: Flask) -> None:
         audit_group,
         plugins_group,
         storage_group,
+        worker_command,
     ):
         app.cli.add_command(command)
 

@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",  # empty: SQLite file sikd.db in the instance folder
     "STORAGE_DIR": "",  # empty: files/ in the instance folder
     "REDIS_URL": "",
+    "JOBS_INLINE": False,  # run jobs in the request even when Redis is there
+    "JOBS_QUEUE": "sikd",
     "SECRET_KEY": "",  # empty: generated once into the instance folder
     "DEFAULT_LOCALE": "id",
     "LANGUAGES": ["id", "en"],

@@ -22,6 +22,7 @@ from sikd_host.extensions import db
 from sikd_host.forms import Form
 from sikd_host.hookspecs import PROJECT
 from sikd_host.i18n import N_
+from sikd_host.jobs import service as jobs
 from sikd_host.menus import MenuItem, Widget
 from sikd_host.models import utcnow
 from sikd_host.notifications import service as notifications
@@ -60,6 +61,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "host_version",
+    "jobs",
     "lazy_gettext",
     "notifications",
     "org",
