@@ -31,6 +31,13 @@ NIPS = {
 
 
 @pytest.fixture
+def app_config():
+    """English messages, so that assertions on page text do not depend on the translations
+    (test_language.py checks the Indonesian pages)."""
+    return {"DEFAULT_LOCALE": "en"}
+
+
+@pytest.fixture
 def institution(app, make_user):
     with app.app_context():
         sj = Unit(code="SJ", name="Sekretariat Jenderal")

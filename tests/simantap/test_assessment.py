@@ -462,7 +462,7 @@ def test_no_page_shows_a_rating_with_its_rater_to_anyone_else(app, open_period):
 class TestCsrf:
     @pytest.fixture
     def app_config(self):
-        return {"WTF_CSRF_ENABLED": True}
+        return {"WTF_CSRF_ENABLED": True, "DEFAULT_LOCALE": "en"}
 
     def test_every_form_carries_the_token_and_a_post_without_it_is_refused(self, app, institution):
         pid = make_period(app)

@@ -377,3 +377,36 @@ def test_property_same_inputs_same_fingerprint_and_results(app, institution, dat
         }
         results.append((fingerprint, rows))
     assert results[0] == results[1]
+
+
+def test_the_run_button_is_a_job_with_progress_and_one_run_per_period_at_a_time(
+    app, institution, tiny
+):
+    import uuid
+
+    from simantap_helpers import client_for
+
+    from sikd_host.jobs.models import Job
+
+    hr = client_for(app, "hr")
+    done = hr.post("/simantap/runs/score", data={"period": "2026"})
+    with app.app_context():
+        job = db.session.scalar(select(Job))
+        run_id = db.session.scalar(select(Run.id))
+        assert job.status == "done" and job.total == job.done and job.total >= 4
+        assert done.headers["Location"].endswith(f"/simantap/runs/{run_id}")
+        assert job.result_link == f"/simantap/runs/{run_id}"
+        period_id = db.session.scalar(select(Run.period_id))
+        busy = Job(id=uuid.uuid4().hex, function="sikd_simantap.jobs:score", title="t",
+                   key=f"simantap.score:{period_id}", status="running",
+                   user_id=job.user_id)  # fmt: skip
+        db.session.add(busy)
+        db.session.commit()
+        busy_id = busy.id
+    refused = hr.post("/simantap/runs/score", data={"period": "2026"})
+    assert refused.headers["Location"].endswith(f"/jobs/{busy_id}")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Run)) == 1
+    watching = hr.get(f"/jobs/{busy_id}")
+    assert watching.status_code == 200
+    assert 'http-equiv="refresh"' in watching.get_data(as_text=True)

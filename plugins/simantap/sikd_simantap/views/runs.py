@@ -8,8 +8,9 @@ from typing import Any
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from sikd_host.plugin_api import current_user, db, gettext, permission_required
+from sikd_host.plugin_api import N_, current_user, db, gettext, jobs, permission_required
 from sikd_simantap import runs
+from sikd_simantap.jobs import score as score_job
 from sikd_simantap.models import Period, Run
 from sikd_simantap.scoring import mapping
 from sikd_simantap.scoring import profile as profiles
@@ -51,13 +52,24 @@ def run_score() -> Any:
         flash(gettext("Choose a period."), "danger")
         return redirect(url_for("simantap.runs_page")), 303
     try:
-        run = runs.score(period, current_user)
-    except runs.RunError as error:
-        db.session.rollback()
-        flash(_message(error), "danger")
+        job = jobs.submit(
+            score_job,
+            title=N_("Scoring run of period %(code)s"),
+            user=current_user,
+            params={"period_id": period.id, "user_id": current_user.id},
+            key=f"simantap.score:{period.id}",
+            code=period.code,
+        )
+    except jobs.JobBusy as busy:
+        flash(gettext("A scoring run of this period is already under way."), "warning")
+        return redirect(url_for("jobs.show", job_id=busy.job.id)), 303
+    if job.status == "failed":
+        flash(jobs.error_text(job), "danger")
         return redirect(url_for("simantap.runs_page", period=period.code)), 303
-    flash(gettext("Run %(id)s scored %(n)s employees.", id=run.id, n=run.employees), "success")
-    return redirect(url_for("simantap.run_detail", run_id=run.id)), 303
+    if job.status == "done" and job.result_link:  # ran inline: straight to the run
+        flash(gettext("The scoring run is done."), "success")
+        return redirect(job.result_link), 303
+    return redirect(url_for("jobs.show", job_id=job.id)), 303
 
 
 def _run_or_404(run_id: int) -> Run:
