@@ -210,3 +210,70 @@ class IndicatorValue(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
     indicator: Mapped[str] = mapped_column(String(20), primary_key=True)
     value: Mapped[float] = mapped_column(Float)
+
+
+class CompetencyLevel(db.Model):
+    """An employee's level (1-5) in one competency at an assessment, for comparing them
+    with a position's standard competency by competency."""
+
+    __tablename__ = "simantap_competency_level"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    tanggal: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kompetensi: Mapped[str] = mapped_column(String(80), primary_key=True)
+    level: Mapped[int] = mapped_column(SmallInteger)
+
+
+class CriticalPosition(db.Model):
+    """A position in the register of critical positions (jabatan kritikal): why and since
+    when it is flagged, and its competency standard (levels 1-5 of the 8 managerial and 1
+    socio-cultural competencies, plus technical competencies as free items)."""
+
+    __tablename__ = "simantap_critical_position"
+
+    position_id: Mapped[int] = mapped_column(ForeignKey("position.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    flagged_on: Mapped[dt.date] = mapped_column(Date)
+    standard: Mapped[dict] = mapped_column(JSON, default=dict)  # competency key -> level
+    technical: Mapped[list] = mapped_column(JSON, default=list)  # [{"name", "level"}]
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+
+class SuccessionOverride(db.Model):
+    """HR's manual change to a computed candidate list: nominate someone outside it, or
+    remove someone from it, always with a written reason. Lifting one keeps the row."""
+
+    __tablename__ = "simantap_succession_override"
+    __table_args__ = (Index("ix_simantap_override_position", "position_id", "active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("position.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(String(10))  # nominate, remove
+    reason: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    lift_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SuccessionPlan(db.Model):
+    """A frozen (published) succession plan of a position for a period: the ranked list as
+    it stood, kept unchanged whatever happens to the data afterwards."""
+
+    __tablename__ = "simantap_succession_plan"
+    __table_args__ = (
+        UniqueConstraint("position_id", "period_id", name="uq_simantap_plan_position_period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("position.id"))
+    period_id: Mapped[int] = mapped_column(ForeignKey("simantap_period.id"))
+    run_id: Mapped[int] = mapped_column(ForeignKey("simantap_run.id"))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    frozen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    frozen_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
