@@ -182,7 +182,9 @@ def _latest_jpm(ids: Sequence[int], reference: dt.date) -> dict[int, float]:
             select(Competency.user_id, Competency.jpm)
             .join(
                 latest,
-                and_(latest.c.user_id == Competency.user_id, latest.c.tanggal == Competency.tanggal),
+                and_(
+                    latest.c.user_id == Competency.user_id, latest.c.tanggal == Competency.tanggal
+                ),
             )
             .where(Competency.user_id.in_(part))
         ):
@@ -258,7 +260,12 @@ def critical_positions(position_id: int | None = None) -> list[Critical]:
         statement = statement.where(Position.id == position_id)
     found = {
         position.id: Critical(
-            position.id, position.code, position.name, position.eselon, unit_code, unit_name,
+            position.id,
+            position.code,
+            position.name,
+            position.eselon,
+            unit_code,
+            unit_name,
             details,
         )  # fmt: skip
         for position, unit_code, unit_name, details in db.session.execute(statement)
@@ -480,7 +487,9 @@ def plans(position_id: int | None = None, basis: Basis | None = None) -> list[Pl
         for user, override in nominations.items():
             if user in listed or user in removed_ids or user not in facts:
                 continue
-            candidates.append(line(rules.assess(facts[user], critical.target, basis.reference), override))
+            candidates.append(
+                line(rules.assess(facts[user], critical.target, basis.reference), override)
+            )
         candidates.sort(key=lambda c: rules.rank_key(c.assessment))
         removed = [
             line(rules.assess(facts[u], critical.target, basis.reference), o)

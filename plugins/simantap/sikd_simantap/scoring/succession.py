@@ -146,7 +146,9 @@ def failed_rules(person: Person, target: Target, reference: dt.date) -> tuple[st
     return tuple(failed)
 
 
-def ranking_score(kinerja: float | None, potensial: float | None, jpm: float | None) -> float | None:
+def ranking_score(
+    kinerja: float | None, potensial: float | None, jpm: float | None
+) -> float | None:
     """``0.5 * mean(kinerja, potensial) + 0.5 * JPM``, rounded to 2 decimals (half up)."""
     if kinerja is None or potensial is None or jpm is None:
         return None
