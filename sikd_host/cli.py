@@ -101,27 +101,52 @@ def db_downgrade(plugin: str, revision: str, drop_data: bool) -> None:
     """Downgrade one plugin's schema (``base`` removes its tables).
 
     Refused while the plugin's tables hold rows, unless ``--drop-data`` is given: a
-    downgrade may drop tables, and records must never go by accident.
+    downgrade may drop tables, and records must never go by accident. A plugin whose data
+    is protected (``sikd_protected_data``, e.g. the archive's records) is never downgraded
+    while its tables hold rows, whatever the options.
     """
     from sikd_host import migrations
     from sikd_host.pluginmanager import current_host
 
     _known_plugin_or_fail(plugin)
-    tracks = migrations.all_tracks(current_host(), only=plugin)
+    host = current_host()
+    tracks = migrations.all_tracks(host, only=plugin)
     if not tracks:
         raise CommandError(f"plugin {plugin} has no migrations")
-    holding = migrations.tables_with_rows(db.engine, tracks[0])
-    if holding and not drop_data:
-        raise CommandError(
-            f"refused: these tables of {plugin} hold rows: {', '.join(holding)}. "
-            "A downgrade may drop them; pass --drop-data if that is really meant."
-        )
+
+    def check(holding: list[str]) -> None:
+        if holding:
+            _refuse_if_protected(host, plugin, holding)
+        if holding and not drop_data:
+            raise CommandError(
+                f"refused: these tables of {plugin} hold rows: {', '.join(holding)}. "
+                "A downgrade may drop them; pass --drop-data if that is really meant."
+            )
+
     try:
-        migrations.downgrade(db.engine, tracks[0], revision)
+        migrations.downgrade(db.engine, tracks[0], revision, check)
+    except CommandError:
+        raise
     except Exception as error:  # noqa: BLE001
         raise CommandError(f"downgrade failed: {error}") from error
     current_host().sync(force=True)
     click.echo(f"{plugin}: {migrations.current_revision(db.engine, tracks[0]) or 'base'}")
+
+
+def _refuse_if_protected(host: Any, plugin: str, holding: list[str]) -> None:
+    """Refuse (exit 1, no override) when the plugin declares its data protected."""
+    from sikd_host import migrations
+
+    try:
+        reason = migrations.data_protection(host, host.records[plugin])
+    except Exception as error:  # noqa: BLE001 - when in doubt, keep the data
+        reason = f"its data protection could not be read ({error})"
+    if reason:
+        raise CommandError(
+            f"refused: the data of {plugin} may never be dropped by a downgrade. {reason} "
+            f"These tables hold rows: {', '.join(holding)}. No option overrides this; "
+            "change the schema with a new forward migration instead."
+        )
 
 
 @db_group.command("current")

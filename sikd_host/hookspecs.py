@@ -104,6 +104,19 @@ def sikd_migrations() -> str | None:
 
 
 @hookspec
+def sikd_protected_data() -> str | None:
+    """Why the plugin's data may never be dropped by a schema downgrade, if it may not.
+
+    Called per plugin by ``sikd db downgrade --plugin <name>``, before anything changes.
+    Return None (or leave the hook out) for ordinary data, which ``--drop-data`` may drop;
+    or a message saying why the data is protected (a law, a procedure). Then, while any of
+    the plugin's tables holds a row, every downgrade of the plugin is refused with that
+    message and exit status 1, and no option overrides it. With its tables empty the
+    downgrade runs: it drops nothing.
+    """
+
+
+@hookspec
 def sikd_startup_check(app: Any) -> str | None:
     """A check run when the plugin is loaded, able to refuse it.
 

@@ -87,8 +87,23 @@ def upgrade(engine: Engine, track: Track, revision: str = "heads") -> None:
     _run(engine, track, lambda config: command.upgrade(config, revision))
 
 
-def downgrade(engine: Engine, track: Track, revision: str) -> None:
-    _run(engine, track, lambda config: command.downgrade(config, revision))
+def downgrade(
+    engine: Engine,
+    track: Track,
+    revision: str,
+    check: Callable[[list[str]], None] | None = None,
+) -> None:
+    """Downgrade ``track`` to ``revision``. ``check`` is called first with the track's tables
+    that hold rows, inside the downgrade's own transaction and after those tables are locked
+    against writes (PostgreSQL; SQLite refuses a write after a stale read by itself), so
+    nothing written meanwhile can slip past it; it raises to refuse."""
+
+    def action(config: Config) -> None:
+        if check is not None:
+            check(_tables_with_rows(config.attributes["connection"], track, lock=True))
+        command.downgrade(config, revision)
+
+    _run(engine, track, action)
 
 
 def current_revision(engine: Engine, track: Track) -> str | None:
@@ -120,21 +135,28 @@ def revision(engine: Engine, track: Track, message: str, autogenerate: bool = Tr
 
 def tables_with_rows(engine: Engine, track: Track) -> list[str]:
     """The track's existing tables that hold at least one row."""
+    with engine.connect() as connection:
+        return _tables_with_rows(connection, track)
+
+
+def _tables_with_rows(connection: Connection, track: Track, lock: bool = False) -> list[str]:
     from sqlalchemy import inspect, select, table
 
     if not track.table_prefix:
         return []
-    names = [
+    names = sorted(
         name
-        for name in inspect(engine).get_table_names()
+        for name in inspect(connection).get_table_names()
         if name.startswith(track.table_prefix) and "_fts" not in name
+    )
+    if lock and names and connection.dialect.name == "postgresql":
+        quoted = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
+        connection.exec_driver_sql(f"LOCK TABLE {quoted} IN SHARE MODE")
+    return [
+        name
+        for name in names
+        if connection.execute(select(1).select_from(table(name)).limit(1)).first()
     ]
-    with engine.connect() as connection:
-        return [
-            name
-            for name in sorted(names)
-            if connection.execute(select(1).select_from(table(name)).limit(1)).first()
-        ]
 
 
 def plugin_track(host: Any, record: Any) -> Track | None:
@@ -151,6 +173,15 @@ def plugin_track(host: Any, record: Any) -> Track | None:
         db.metadata,
         f"{record.name}_",
     )
+
+
+def data_protection(host: Any, record: Any) -> str | None:
+    """Why the plugin's data may never be dropped by a downgrade (its
+    ``sikd_protected_data`` answer), or None when it may."""
+    reasons = [
+        str(value) for _name, value in host.collect_from(record, "sikd_protected_data") if value
+    ]
+    return " ".join(reasons) or None
 
 
 def plugin_schema_state(host: Any, record: Any) -> tuple[str | None, str | None]:

@@ -750,25 +750,117 @@ def _leaf_commands(group, path=()):
         if isinstance(command, click.Group):
             yield from _leaf_commands(command, (*path, name))
         else:
-            yield (*path, name)
+            yield (*path, name), command
 
 
-def test_no_command_destroys(app, guarded, runner):
-    """Every command of ``sikd`` (except those that serve or open a shell) run without
-    arguments, and the storage commands with theirs, leave the guarded records alone."""
+# values for required parameters, by name; the others get one by their type
+KNOWN_VALUES = {
+    "plugin": "archive",
+    "name": "archive",
+    "revision": "base",
+    "username": "staf1",
+    "full_name": "Uji Coba",
+    "code": "2026",
+}
+
+
+def _value(param, path):
+    import click
+
+    if param.name in KNOWN_VALUES:
+        return KNOWN_VALUES[param.name]
+    kind = param.type
+    if isinstance(kind, click.Choice):
+        return str(kind.choices[0])
+    if isinstance(kind, click.Path | click.File):
+        return str(path)
+    if isinstance(kind, click.DateTime):
+        return TODAY.isoformat()
+    if isinstance(kind, click.types.IntParamType | click.types.FloatParamType):
+        return str(getattr(kind, "min", None) or 1)
+    return "archive"
+
+
+def _arguments(command, path):
+    """Arguments for every required parameter, so the command really runs."""
+    import click
+
+    args = []
+    for param in command.params:
+        if isinstance(param, click.Argument) and param.required:
+            args.append(_value(param, path))
+        elif isinstance(param, click.Option) and param.required:
+            args += [param.opts[0], _value(param, path)]
+    return args
+
+
+def _archive_tables(app):
+    with app.app_context():
+        names = db.inspect(db.engine).get_table_names()
+        count = db.session.scalar(select(func.count()).select_from(Record))
+    return {n for n in names if n.startswith("archive_")}, count
+
+
+def test_no_command_destroys(app, guarded, runner, tmp_path):
+    """Every command of ``sikd`` (except those that serve or open a shell), each with real
+    arguments for its required parameters (none may stop at a usage error, which would try
+    nothing), then every downgrade of the archive's schema, with and without
+    ``--drop-data``: the guarded records, their files and the archive's tables stay."""
+    from sikd_host import migrations
+    from sikd_host.pluginmanager import current_host
+
     serving = {"run", "shell", "demo", "serve", "worker", "work"}  # would block the test
-    commands = [c for c in _leaf_commands(app.cli) if c[-1] not in serving]
-    assert ("storage", "reconcile") in commands and ("audit", "verify") in commands
-    for command in commands:
-        result = runner.invoke(args=list(command), input="")
+    commands = [(p, c) for p, c in _leaf_commands(app.cli) if p[-1] not in serving]
+    paths = [p for p, _c in commands]
+    assert ("storage", "reconcile") in paths and ("db", "downgrade") in paths
+    tables, count = _archive_tables(app)
+    assert "archive_record" in tables and count >= 3
+    data = tmp_path / "data.csv"
+    data.write_text("kode,nama\n", encoding="utf-8")
+    for path, command in commands:
+        args = [*path, *_arguments(command, data)]
+        result = runner.invoke(args=args, input="")
+        assert result.exit_code != 2, (args, result.output)  # a usage error tries nothing
         assert result.exception is None or isinstance(result.exception, SystemExit), (
-            command,
+            args,
             result.output,
         )
     for args in (["storage", "reconcile", "--grace", "0"], ["storage", "verify"]):
         runner.invoke(args=args)
+    for revision in ("base", "archive_0001", "archive_0002", "-1"):
+        for extra in ([], ["--drop-data"]):
+            args = ["db", "downgrade", "--plugin", "archive", *extra, "--", revision]
+            result = runner.invoke(args=args)
+            assert result.exit_code == 1, (args, result.output)
+            assert "may never be dropped" in result.output, (args, result.output)
+            assert "UU 43/2009" in result.output and "archive_record" in result.output
+    assert _archive_tables(app) == (tables, count)
+    with app.app_context():
+        track = migrations.all_tracks(current_host(app), only="archive")[0]
+        assert migrations.current_revision(db.engine, track) == migrations.head_revision(track)
     assert guarded["calls"] == []
     _assert_guarded_intact(app, guarded)
+
+
+def test_an_empty_archive_schema_still_goes_down_and_up(app, runner):
+    """With no row in any archive table, a downgrade drops nothing, so it runs (and the
+    migrations' downgrades stay tested); the schema then comes back."""
+    from sikd_host import migrations
+    from sikd_host.pluginmanager import current_host
+
+    assert _archive_tables(app)[1] == 0
+    try:
+        result = runner.invoke(args=["db", "downgrade", "--plugin", "archive", "base"])
+        assert result.exit_code == 0 and "archive: base" in result.output, result.output
+        with app.app_context():
+            assert not db.inspect(db.engine).has_table("archive_record")
+    finally:
+        result = runner.invoke(args=["db", "upgrade", "--plugin", "archive"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        track = migrations.all_tracks(current_host(app), only="archive")[0]
+        assert migrations.current_revision(db.engine, track) == migrations.head_revision(track)
+        assert db.inspect(db.engine).has_table("archive_record")
 
 
 # --- pure rules -----------------------------------------------------------------------------

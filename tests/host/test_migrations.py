@@ -48,6 +48,8 @@ def notes_plugin(tmp_path, monkeypatch):
     yield target
     for name in [m for m in sys.modules if m.startswith("sikd_notes")]:
         sys.modules.pop(name)
+    for table in [t for name, t in db.metadata.tables.items() if name.startswith("notes_")]:
+        db.metadata.remove(table)  # another test may import the plugin again
 
 
 def test_plugin_upgrade_downgrade_round_trip(notes_plugin, database_url, tmp_path, make_user):
@@ -96,3 +98,51 @@ def test_plugin_upgrade_downgrade_round_trip(notes_plugin, database_url, tmp_pat
     assert client.get("/notes/").status_code == 200
     current = runner.invoke(args=["db", "current"]).output
     assert "host:" in current and "notes: notes_0001 (head notes_0001) ok" in current
+
+
+@pytest.fixture
+def protected_notes(notes_plugin):
+    """The notes plugin declaring its data protected (written before any app imports it)."""
+    init = notes_plugin / "sikd_notes" / "__init__.py"
+    init.write_text(
+        init.read_text()
+        + "\n\n@hookimpl\ndef sikd_protected_data():\n    return 'Notes are kept by law.'\n"
+    )
+    return notes_plugin
+
+
+def test_protected_plugin_data_is_never_dropped(
+    protected_notes, database_url, tmp_path, make_user
+):
+    """A plugin answering ``sikd_protected_data`` keeps its rows whatever the options; a
+    downgrade of its empty tables still runs."""
+    from sikd_host import create_app
+    from sikd_host.testing import log_in
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "i"),
+            "SECRET_KEY": "x",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "--plugin", "notes"]).exit_code == 0
+    empty = runner.invoke(args=["db", "downgrade", "--plugin", "notes", "base"])
+    assert empty.exit_code == 0 and "notes: base" in empty.output  # nothing to drop
+    assert runner.invoke(args=["db", "upgrade", "--plugin", "notes"]).exit_code == 0
+    make_user("boss", roles=["admin"])
+    client = app.test_client()
+    log_in(client, "boss")
+    assert client.post("/notes/", data={"text": "kept"}).status_code == 302
+    for extra in ([], ["--drop-data"]):
+        refused = runner.invoke(args=["db", "downgrade", "--plugin", "notes", *extra, "base"])
+        assert refused.exit_code == 1, refused.output
+        assert "may never be dropped" in refused.output and "notes_note" in refused.output
+        assert "Notes are kept by law." in refused.output
+    with app.app_context():
+        assert db.inspect(db.engine).has_table("notes_note")
+        track = migrations.all_tracks(current_host(app), only="notes")[0]
+        assert migrations.current_revision(db.engine, track) == "notes_0001"
+    assert b"kept" in client.get("/notes/").data

@@ -20,6 +20,15 @@ def sikd_migrations() -> str:
 
 
 @hookimpl
+def sikd_protected_data() -> str:
+    """Records leave only through penyusutan, never through a dropped table."""
+    return (
+        "Under UU 43/2009 a record may only be destroyed through penyusutan (a proposal, "
+        "its approval by another user and the berita acara)."
+    )
+
+
+@hookimpl
 def sikd_settings() -> dict[str, Any]:
     return {"ARCHIVE_DEMO_LETTERS": 2000}
 
