@@ -49,6 +49,15 @@ def sikd_permissions() -> list[Permission]:
             roles=("sdm",),
         ),
         Permission(
+            "simantap.succession",
+            _l("See and manage succession plans"),
+            _l(
+                "The register of critical positions, the talent pool, succession plans and "
+                "candidate comparisons: for HR and the placement committee."
+            ),
+            roles=("sdm",),
+        ),
+        Permission(
             "simantap.view_all",
             _l("See every employee's results"),
             _l("See the results and talent data of every employee (never who rated whom)."),
@@ -104,6 +113,13 @@ def sikd_menu_items(user: Any) -> list[MenuItem]:
             40,
         ),
     ]
+    items += [
+        item("simantap.critical", _l("Critical positions"), "simantap.critical_list",
+             "simantap.succession", 50),
+        item("simantap.pool", _l("Talent pool"), "simantap.talent_pool", "simantap.succession", 51),
+        item("simantap.candidates", _l("Find candidates"), "simantap.candidates",
+             "simantap.succession", 52),
+    ]  # fmt: skip
     if _sees_others(user):  # HR, and leaders for their own subtree
         items += [
             item("simantap.ninebox", _l("Nine-box"), "simantap.ninebox", "simantap.use", 20),

@@ -31,14 +31,13 @@ from sikd_simantap.models import (
     Skp,
     Training,
 )
-from sikd_simantap.scoring.profile import preset
 
 ACTOR = "demo"
 GOLONGAN = {
     "I.a": ("IV/d", "IV/e"),
     "II.a": ("IV/c", "IV/d"),
-    "III.a": ("IV/a", "IV/b"),
-    "IV.a": ("III/c", "III/d"),
+    "III.a": ("IV/a", "IV/b", "IV/b", "IV/c"),
+    "IV.a": ("III/c", "III/d", "III/d", "IV/a"),
     "ahli utama": ("IV/d", "IV/e"),
     "ahli muda": ("III/c", "III/d", "IV/a"),
     "terampil": ("II/c", "II/d", "III/a", "III/b"),
@@ -108,7 +107,7 @@ def _source_rows(rng: random.Random, people: list[Person], year: int, today: dt.
     )}  # fmt: skip
     forms: dict[int, float] = {}
     for person in people:
-        talent = rng.gauss(0, 1)
+        talent = rng.gauss(0.6 if person.kind == "struktural" else 0.0, 1)  # promoted on merit
         kinerja = 0.7 * talent + 0.7 * rng.gauss(0, 1)
         potensi = 0.7 * talent + 0.7 * rng.gauss(0, 1)
         forms[person.user_id] = kinerja
@@ -178,62 +177,19 @@ def _source_rows(rng: random.Random, people: list[Person], year: int, today: dt.
 
 
 def _period(year: int) -> Period:
-    """The period through the periods service when it is there, else directly."""
-    code = str(year)
-    try:
-        from sikd_simantap import periods as service
+    """An open period of the year, with the MK profile, through the periods service."""
+    from sikd_simantap import periods as service
 
-        period = service.create(ACTOR, code, "MK")
-        service.open_period(ACTOR, period)
-        return period
-    except ImportError:
-        period = Period(
-            code=code,
-            starts_on=dt.date(year, 1, 1),
-            ends_on=dt.date(year, 12, 31),
-            status="open",
-            profile_name="MK",
-            profile=preset("MK"),
-        )
-        db.session.add(period)
-        db.session.flush()
-        return period
+    period = service.create(ACTOR, str(year), "MK")
+    service.open_period(ACTOR, period)
+    return period
 
 
-def _pairs(people: list[Person]) -> set[tuple[int, int, str]]:
-    """(rater, ratee, relation): superior, peers (same unit and superior), subordinates."""
-    holders: dict[int, list[Person]] = {}
-    for person in people:
-        holders.setdefault(person.position_id, []).append(person)
-    pairs = set()
-    for person in people:
-        for boss in holders.get(person.superior_id or -1, [])[:1]:
-            pairs.add((boss.user_id, person.user_id, "atasan"))
-            pairs.add((person.user_id, boss.user_id, "bawahan"))
-        for other in people:
-            if (
-                other.user_id != person.user_id
-                and other.unit_id == person.unit_id
-                and other.superior_id == person.superior_id
-            ):
-                pairs.add((other.user_id, person.user_id, "rekan"))
-    return pairs
+def _assignments(period: Period, seed: int) -> None:
+    from sikd_simantap.assessment import generate_assignments
+    from sikd_simantap.scoring.assignments import Options
 
-
-def _assignments(period: Period, people: list[Person], seed: int) -> None:
-    try:
-        from sikd_simantap.assessment import generate_assignments
-        from sikd_simantap.scoring.assignments import Options
-
-        generate_assignments(ACTOR, period, Options(seed=seed))
-    except ImportError:
-        rows = [
-            {"period_id": period.id, "rater_id": rater, "ratee_id": ratee, "relation": relation,
-             "comment": ""}
-            for rater, ratee, relation in sorted(_pairs(people))
-        ]  # fmt: skip
-        if rows:
-            db.session.execute(insert(Assignment), rows)
+    generate_assignments(ACTOR, period, Options(seed=seed))
 
 
 def _ratings(rng: random.Random, period: Period, forms: dict[int, float], year: int) -> int:
@@ -289,13 +245,135 @@ def load_demo(seed: int) -> str | None:
     for name, model in tables.items():
         if rows[name]:
             db.session.execute(insert(model.__table__), rows[name])
+    previous = _previous_year(rng, people, forms, year, seed)
     period = _period(year)
-    _assignments(period, people, seed)
+    _assignments(period, seed)
     submitted = _ratings(rng, period, forms, year)
     run = runs.score(period, ACTOR, commit=False)
     runs.publish(run, ACTOR, commit=False)
     mapped = sum(1 for box in runs.box_map(run.id).values() if box is not None)
+    critical = _critical_positions(rng, today)
+    _competency_levels(rng, today)
     return (
-        f"Simantap demo: period {period.code} (MK), {len(people)} employees, "
-        f"{submitted} 360 forms submitted, run {run.id} published ({mapped} mapped)."
+        f"Simantap demo: periods {previous.code} and {period.code} (MK), {len(people)} "
+        f"employees, {submitted} 360 forms submitted, run {run.id} published ({mapped} "
+        f"mapped), {critical} critical positions."
     )
+
+
+def _previous_year(
+    rng: random.Random, people: list[Person], forms: dict[int, float], year: int, seed: int
+) -> Period:
+    """Last year's period, scored, published and closed, so that trends and the pool's
+    history have something to show. Forms drift a little from year to year."""
+    code = str(year - 1)
+    drift = {user: form + rng.gauss(0, 0.45) for user, form in forms.items()}
+    ekinerja, attendance = [], []
+    for person in people:
+        form = drift[person.user_id]
+        ekinerja.append({"user_id": person.user_id, "periode": code,
+                         "nilai": _clamp(82 + 7 * form + rng.gauss(0, 3), 40)})  # fmt: skip
+        attendance.append(
+            {
+                "user_id": person.user_id,
+                "periode": code,
+                "persen_hadir": _clamp(93 + 3 * form + rng.gauss(0, 2), 60),
+                "jam_lembur": round(max(0.0, 35 + 25 * form + rng.gauss(0, 15)), 1),
+                "persen_rapat": _clamp(80 + 8 * form + rng.gauss(0, 6), 30),
+                "menit_terlambat": round(max(0.0, 150 - 90 * form + rng.gauss(0, 50))),
+            }
+        )
+    training = [
+        {"user_id": person.user_id, "tanggal": _day(rng, year - 1, dt.date(year - 1, 12, 31)),
+         "nama": f"{TRAININGS[number % len(TRAININGS)]} {year - 1}-{number + 1}",
+         "jp": float(rng.choice((8, 12, 16, 24)))}
+        for person in people
+        for number in range(rng.choice((0, 1, 2, 2)))
+    ]  # fmt: skip
+    db.session.execute(insert(EKinerja.__table__), ekinerja)
+    db.session.execute(insert(Attendance.__table__), attendance)
+    if training:
+        db.session.execute(insert(Training.__table__), training)
+    from sikd_simantap import periods as service
+
+    period = _period(year - 1)
+    _assignments(period, seed + 1)
+    _ratings(rng, period, drift, year - 1)
+    run = runs.score(period, ACTOR, commit=False)
+    runs.publish(run, ACTOR, commit=False)
+    service.close_period(ACTOR, period)
+    return period
+
+
+STANDARD_BY_TIER = {1: 5, 2: 4, 3: 4, 4: 3}
+REASONS = {
+    1: "Pimpinan tertinggi kesekretariatan; menentukan arah kebijakan instansi.",
+    2: "Memimpin biro; pejabatnya memasuki usia pensiun dalam beberapa tahun.",
+    3: "Memimpin bagian dengan layanan inti; sulit diisi dari luar instansi.",
+}
+
+
+def _critical_positions(rng: random.Random, today: dt.date) -> int:
+    """Every Eselon I to III position in the register, with a competency standard."""
+    from sikd_simantap.models import CriticalPosition
+    from sikd_simantap.scoring.succession import tier
+    from sikd_simantap.succession import COMPETENCY_KEYS
+
+    positions = db.session.scalars(
+        select(Position).where(Position.kind == "struktural").order_by(Position.code)
+    ).all()
+    count = 0
+    for position in positions:
+        level = tier(position.eselon)
+        if level not in (1, 2, 3):
+            continue
+        base = STANDARD_BY_TIER[level]
+        position.critical = True
+        db.session.add(
+            CriticalPosition(
+                position_id=position.id,
+                reason=REASONS[level],
+                flagged_on=dt.date(today.year, 1, 15),
+                standard={
+                    key: max(1, min(5, base - (1 if rng.random() < 0.25 else 0)))
+                    for key in COMPETENCY_KEYS
+                },
+                technical=[{"name": "Manajemen Kearsipan", "level": base - 1}]
+                if "UMUM" in position.code
+                else [],
+                updated_at=utcnow(),
+            )
+        )
+        count += 1
+    return count
+
+
+def _competency_levels(rng: random.Random, today: dt.date) -> None:
+    """Levels per competency at each employee's latest assessment, in line with its JPM."""
+    from sqlalchemy import func
+
+    from sikd_simantap.models import CompetencyLevel
+    from sikd_simantap.scoring.succession import tier
+    from sikd_simantap.succession import COMPETENCY_KEYS
+
+    latest = (
+        select(Competency.user_id, func.max(Competency.tanggal).label("tanggal"))
+        .group_by(Competency.user_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Competency.user_id, Competency.tanggal, Competency.jpm, Position.eselon)
+        .join(latest, (latest.c.user_id == Competency.user_id)
+              & (latest.c.tanggal == Competency.tanggal))
+        .join(User, User.id == Competency.user_id)
+        .outerjoin(Position, Position.id == User.position_id)
+    ).all()  # fmt: skip
+    levels = []
+    for user, day, jpm, eselon in rows:
+        own = STANDARD_BY_TIER.get(tier(eselon) or 4, 3)
+        for key in COMPETENCY_KEYS:
+            value = round(own * (jpm or 80) / 100 + rng.gauss(0.3, 0.5))
+            levels.append({"user_id": user, "tanggal": day, "kompetensi": key,
+                           "level": max(1, min(5, value))})  # fmt: skip
+    if levels:
+        db.session.execute(insert(CompetencyLevel.__table__), levels)

@@ -375,7 +375,7 @@ class Line:
     name: str
     unit: str | None
     position: str | None
-    nominated: SuccessionOverride | None = None
+    override: SuccessionOverride | None = None  # the nomination or removal behind the line
 
     @property
     def person(self) -> rules.Person:
@@ -589,7 +589,7 @@ def snapshot(plan: Plan) -> dict[str, Any]:
             "retires_on": person.retires_on.isoformat() if person.retires_on else None,
             "score": assessment.score, "readiness": assessment.readiness,
             "failed": list(assessment.failed),
-            "override": line.nominated.reason if line.nominated else None,
+            "override": line.override.reason if line.override else None,
         }  # fmt: skip
 
     return {

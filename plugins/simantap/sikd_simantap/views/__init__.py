@@ -12,7 +12,9 @@ from sikd_simantap.views import (  # noqa: E402, F401
     imports,
     ninebox,
     periods,
+    placement,
     results,
     runs,
+    succession,
     talent,
 )
