@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError
 from sikd_archive import access, search
 from sikd_archive.models import Attachment, Change, Klasifikasi, Proposal, ProposalItem, Record
 from sikd_archive.rules import lifecycle as rules
+from sikd_archive.rules.params import MAX_ID
 from sikd_host.plugin_api import N_, Unit, User, audit, db, settings, storage, utcnow
 
 MAX_ITEMS = 1000  # records per submitted selection
-MAX_ID = 2**31 - 1
 FINALS = ("musnah", "permanen", "dinilai_kembali")
 
 

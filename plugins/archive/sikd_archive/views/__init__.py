@@ -1,21 +1,64 @@
-"""The archive's pages: one blueprint, routes in modules named after what they show."""
+"""The archive's pages: one blueprint, routes in modules named after what they show.
+
+Every object id in a URL goes through one bounded converter (``ID``), so an id no table can
+hold answers 404 before any query; every number in a query string goes through
+:func:`int_arg`, so a malformed one answers 400 with a clear message instead of a 500.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
 
 from sikd_archive import access
 from sikd_archive.models import Record
-from sikd_host.plugin_api import current_user, db
+from sikd_archive.rules.params import MAX_ID, whole_number
+from sikd_host.plugin_api import N_, current_user, db, gettext
 
 bp = Blueprint("archive", __name__, url_prefix="/arsip")
+
+ID = f"int(min=1, max={MAX_ID})"  # the URL converter of every object id: /naskah/<{ID}:x>
+
+
+class BadArgument(Exception):
+    """A query-string value that cannot be read; answered 400 with ``message`` translated."""
+
+    def __init__(self, message: str, **params: Any):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+
+def int_arg(
+    name: str,
+    default: int | None = None,
+    maximum: int = MAX_ID,
+    message: str = N_("Not a valid number."),
+) -> int | None:
+    """The query argument ``name`` as a whole number from 1 to ``maximum``; ``default`` when
+    it is absent or empty; :class:`BadArgument` (400) for anything else (``1e20``, ``²``,
+    ``-1``, a number too large for the database)."""
+    raw = request.args.get(name, "")
+    if not raw.strip():
+        return default
+    value = whole_number(raw, maximum)
+    if value is None:
+        raise BadArgument(message)
+    return value
+
+
+@bp.errorhandler(BadArgument)
+def bad_argument(error: BadArgument) -> Any:
+    back = url_for(request.endpoint, **(request.view_args or {})) if request.endpoint else None
+    message = gettext(error.message, **error.params)
+    return render_template("archive/bad_request.html", message=message, back=back), 400
 
 
 def visible_record(record_id: int) -> Record:
     """The record if the current user may see it; otherwise 404, as if it did not exist."""
+    if not 1 <= record_id <= MAX_ID:
+        abort(404)
     record = db.session.scalar(
         select(Record).where(Record.id == record_id, access.visible(current_user))
     )
@@ -25,8 +68,6 @@ def visible_record(record_id: int) -> Record:
 
 
 def field_errors(form: Any, errors: dict[str, str]) -> None:
-    from sikd_host.plugin_api import gettext
-
     for name, message in errors.items():
         if name in form:
             form[name].errors = [*form[name].errors, gettext(message)]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sikd_archive import records
 from sikd_archive.forms import BerkasForm, CloseBerkasForm
 from sikd_archive.models import Berkas, Klasifikasi, Record
-from sikd_archive.views import bp
+from sikd_archive.views import ID, bp
 from sikd_host.plugin_api import Unit, audit, current_user, db, gettext, permission_required
 
 
@@ -73,7 +73,7 @@ def berkas_list() -> Any:
     ), status
 
 
-@bp.route("/berkas/<int:berkas_id>/tutup", methods=["POST"])
+@bp.route(f"/berkas/<{ID}:berkas_id>/tutup", methods=["POST"])
 @permission_required("archive.register")
 def berkas_close(berkas_id: int) -> Any:
     berkas = db.session.get(Berkas, berkas_id)

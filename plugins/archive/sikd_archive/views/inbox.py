@@ -11,8 +11,9 @@ from sqlalchemy import or_, select
 from sikd_archive import disposition
 from sikd_archive.forms import ActionForm, DispositionForm
 from sikd_archive.models import Disposition, DispositionAction
-from sikd_archive.views import bp, visible_record
-from sikd_host.plugin_api import User, current_user, db, gettext, permission_required
+from sikd_archive.rules.params import MAX_PAGE
+from sikd_archive.views import ID, bp, int_arg, visible_record
+from sikd_host.plugin_api import N_, User, current_user, db, gettext, permission_required
 
 PAGE_SIZE = 50
 
@@ -23,7 +24,7 @@ def inbox() -> Any:
     show = request.args.get("show", "open")
     if show not in ("open", "unread", "overdue", "done"):
         show = "open"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = int_arg("page", 1, MAX_PAGE, N_("Not a valid page number."))
     rows = db.session.scalars(
         disposition.inbox_query(current_user, show)
         .limit(PAGE_SIZE + 1)
@@ -71,7 +72,7 @@ def _action_form() -> ActionForm:
     return form
 
 
-@bp.route("/disposisi/<int:disposition_id>", methods=["GET", "POST"])
+@bp.route(f"/disposisi/<{ID}:disposition_id>", methods=["GET", "POST"])
 @permission_required("archive.use")
 def disposition_item(disposition_id: int) -> Any:
     item = _own_item(disposition_id)
@@ -117,7 +118,7 @@ def disposition_item(disposition_id: int) -> Any:
     ), status
 
 
-@bp.route("/naskah/<int:record_id>/disposisi", methods=["POST"])
+@bp.route(f"/naskah/<{ID}:record_id>/disposisi", methods=["POST"])
 @permission_required("archive.use")
 def disposition_send(record_id: int) -> Any:
     record = visible_record(record_id)

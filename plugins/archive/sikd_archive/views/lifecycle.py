@@ -17,7 +17,7 @@ from sikd_archive import exports, lifecycle
 from sikd_archive.lifecycle import LifecycleError
 from sikd_archive.models import Proposal, ProposalItem, Record
 from sikd_archive.rules import lifecycle as rules
-from sikd_archive.views import bp
+from sikd_archive.views import ID, bp, int_arg
 from sikd_host.plugin_api import (
     N_,
     Form,
@@ -209,7 +209,7 @@ def handover_new() -> Any:
     return redirect(url_for("archive.berita_acara", proposal_id=document.id), 303)
 
 
-@bp.route("/penyusutan/naskah/<int:record_id>/nilai-kembali", methods=["POST"])
+@bp.route(f"/penyusutan/naskah/<{ID}:record_id>/nilai-kembali", methods=["POST"])
 @permission_required(PROPOSE)
 def reassess(record_id: int) -> Any:
     form = ReassessForm()
@@ -245,7 +245,7 @@ def proposals() -> Any:
     )
 
 
-@bp.route("/penyusutan/usulan/<int:proposal_id>")
+@bp.route(f"/penyusutan/usulan/<{ID}:proposal_id>")
 @permission_required("archive.use")
 def proposal(proposal_id: int) -> Any:
     _require_any(PROPOSE, APPROVE)
@@ -292,7 +292,7 @@ def _snapshot(item: ProposalItem) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-@bp.route("/penyusutan/usulan/<int:proposal_id>/setujui", methods=["POST"])
+@bp.route(f"/penyusutan/usulan/<{ID}:proposal_id>/setujui", methods=["POST"])
 @permission_required(APPROVE)
 def proposal_approve(proposal_id: int) -> Any:
     item = _proposal_or_404(proposal_id, handover=False)
@@ -314,7 +314,7 @@ def proposal_approve(proposal_id: int) -> Any:
     return redirect(url_for("archive.berita_acara", proposal_id=item.id), 303)
 
 
-@bp.route("/penyusutan/usulan/<int:proposal_id>/tolak", methods=["POST"])
+@bp.route(f"/penyusutan/usulan/<{ID}:proposal_id>/tolak", methods=["POST"])
 @permission_required("archive.use")
 def proposal_reject(proposal_id: int) -> Any:
     _require_any(PROPOSE, APPROVE)
@@ -335,7 +335,7 @@ def proposal_reject(proposal_id: int) -> Any:
 # --- berita acara ----------------------------------------------------------------------------
 
 
-@bp.route("/penyusutan/berita-acara/<int:proposal_id>")
+@bp.route(f"/penyusutan/berita-acara/<{ID}:proposal_id>")
 @permission_required("archive.use")
 def berita_acara(proposal_id: int) -> Any:
     """The printable minutes of a destruction or hand-over. Anyone who may see one of its
@@ -386,7 +386,7 @@ def export_list(kind: str, fmt: str) -> Any:
     """Daftar arsip aktif or inaktif of the records the user may see (``?unit=<id>``)."""
     if kind not in exports.LISTS or fmt not in exports.FORMATS:
         abort(404)
-    unit_id = request.args.get("unit", type=int)
+    unit_id = int_arg("unit", message=N_("Unknown unit."))
     if unit_id is not None and db.session.get(Unit, unit_id) is None:
         abort(404)
     on = lifecycle.today()
@@ -408,7 +408,7 @@ def export_list(kind: str, fmt: str) -> Any:
     return _download(data, fmt, f"daftar-arsip-{kind}-{on.isoformat()}.{fmt}")
 
 
-@bp.route("/penyusutan/usulan/<int:proposal_id>/daftar.<fmt>")
+@bp.route(f"/penyusutan/usulan/<{ID}:proposal_id>/daftar.<fmt>")
 @permission_required("archive.use")
 def export_proposal(proposal_id: int, fmt: str) -> Any:
     """The daftar arsip usul musnah of one destruction proposal (the items the user sees)."""

@@ -20,9 +20,11 @@ from sikd_archive.forms import (
     RecordForm,
 )
 from sikd_archive.models import Attachment, Berkas, Change, Klasifikasi, Record
+from sikd_archive.rules.params import MAX_PAGE
 from sikd_archive.rules.register import EDITABLE, KINDS, SIFAT
-from sikd_archive.views import bp, field_errors, visible_record
+from sikd_archive.views import ID, bp, field_errors, int_arg, visible_record
 from sikd_host.plugin_api import (
+    N_,
     Unit,
     User,
     audit,
@@ -80,15 +82,16 @@ def _filters(statement: Any) -> tuple[Any, dict[str, str]]:
         statement = statement.join(Klasifikasi, Record.klasifikasi_id == Klasifikasi.id).where(
             Klasifikasi.code.startswith(args["code"], autoescape=True)
         )
-    if args["unit"].isdigit():
-        statement = statement.where(Record.unit_id == int(args["unit"]))
+    unit_id = int_arg("unit", message=N_("Unknown unit."))
+    if unit_id is not None:
+        statement = statement.where(Record.unit_id == unit_id)
     return statement, args
 
 
 @bp.route("/naskah")
 @permission_required("archive.use")
 def records_list() -> Any:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = int_arg("page", 1, MAX_PAGE, N_("Not a valid page number."))
     statement, args = _filters(select(Record).where(access.visible(current_user)))
     rows = db.session.scalars(
         statement.options(selectinload(Record.klasifikasi))
@@ -143,7 +146,7 @@ def record_new() -> Any:
     return render_template("archive/record_form.html", form=form, record=None), status
 
 
-@bp.route("/naskah/<int:record_id>")
+@bp.route(f"/naskah/<{ID}:record_id>")
 @permission_required("archive.use")
 def record(record_id: int) -> Any:
     item = visible_record(record_id)
@@ -189,7 +192,7 @@ def _recipient_choices(kind: str) -> list[tuple[int, str]]:
     return [(i, n) for i, n in rows]
 
 
-@bp.route("/naskah/<int:record_id>/ubah", methods=["GET", "POST"])
+@bp.route(f"/naskah/<{ID}:record_id>/ubah", methods=["GET", "POST"])
 @permission_required("archive.register")
 def record_edit(record_id: int) -> Any:
     item = visible_record(record_id)
@@ -212,7 +215,7 @@ def record_edit(record_id: int) -> Any:
     return render_template("archive/record_form.html", form=form, record=item), status
 
 
-@bp.route("/naskah/<int:record_id>/lampiran", methods=["POST"])
+@bp.route(f"/naskah/<{ID}:record_id>/lampiran", methods=["POST"])
 @permission_required("archive.register")
 def attachment_add(record_id: int) -> Any:
     item = visible_record(record_id)
@@ -239,7 +242,7 @@ def attachment_add(record_id: int) -> Any:
     return redirect(url_for("archive.record", record_id=item.id))
 
 
-@bp.route("/lampiran/<int:attachment_id>")
+@bp.route(f"/lampiran/<{ID}:attachment_id>")
 @permission_required("archive.use")
 def download(attachment_id: int) -> Any:
     attachment = db.session.get(Attachment, attachment_id)
@@ -259,7 +262,7 @@ def download(attachment_id: int) -> Any:
     return storage.send_blob(attachment.sha256, attachment.name, attachment.mimetype)
 
 
-@bp.route("/naskah/<int:record_id>/legal-hold", methods=["POST"])
+@bp.route(f"/naskah/<{ID}:record_id>/legal-hold", methods=["POST"])
 @permission_required("archive.legal_hold")
 def legal_hold(record_id: int) -> Any:
     item = visible_record(record_id)

@@ -18,12 +18,12 @@ from sqlalchemy import ColumnElement, select
 from sikd_archive import access, search
 from sikd_archive.forms import KIND_LABELS, SIFAT_LABELS
 from sikd_archive.models import STATUS, Klasifikasi, Record
+from sikd_archive.rules.params import MAX_PAGE, whole_number
 from sikd_archive.rules.register import KINDS, SIFAT
 from sikd_archive.views import bp
 from sikd_host.plugin_api import N_, Unit, current_user, db, gettext, permission_required
 
 PAGE_SIZE = 20
-MAX_PAGE = 10_000
 FILTERS = ("kind", "from", "to", "code", "unit", "sifat", "status")
 
 
@@ -107,17 +107,15 @@ def _unit(criteria: Criteria) -> None:
     value = criteria.args["unit"]
     if not value:
         return
-    if value.isdigit() and len(value) < 10 and db.session.get(Unit, int(value)) is not None:
-        criteria.conditions.append(Record.unit_id == int(value))
+    unit_id = whole_number(value)
+    if unit_id is not None and db.session.get(Unit, unit_id) is not None:
+        criteria.conditions.append(Record.unit_id == unit_id)
     else:
         criteria.errors.append(N_("Unknown unit."))
 
 
 def _page() -> int | None:
-    value = request.args.get("page", "1").strip()
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
-        return None
-    return int(value)
+    return whole_number(request.args.get("page", "1"), MAX_PAGE)
 
 
 ROW = (
