@@ -12,6 +12,7 @@ from sikd_simantap.models import (
     Assignment,
     Attendance,
     Competency,
+    CompetencyLevel,
     Discipline,
     EKinerja,
     Employee,
@@ -123,6 +124,10 @@ def add_period(app, code="2026", status="open"):
 GOOD = {
     "skp": [(NIP["tu1"], "2025", "Sangat Baik"), (NIP["tu2"], "2025", "baik")],
     "kompetensi": [(NIP["tu1"], "2025-06-01", "85.5", "70"), (NIP["tu2"], "2025-06-01", "", "90")],
+    "kompetensi_rinci": [
+        (NIP["tu1"], "2025-06-01", "Orientasi pada Hasil", "4"),
+        (NIP["tu1"], "2025-06-01", "Manajemen Kearsipan", "3"),
+    ],
     "pelatihan": [
         (NIP["tu1"], "2025-03-01", "Diklat PIM IV", "40"),
         (NIP["tu1"], "2025-04-01", "Diklat PIM IV", "12"),
@@ -141,6 +146,10 @@ MODELS = {
     "skp": (Skp, Skp.user_id, Skp.tahun, Skp.predikat),
     "kompetensi": (
         Competency, Competency.user_id, Competency.tanggal, Competency.jpm, Competency.skor_potensi
+    ),
+    "kompetensi_rinci": (
+        CompetencyLevel, CompetencyLevel.user_id, CompetencyLevel.tanggal,
+        CompetencyLevel.kompetensi, CompetencyLevel.level,
     ),
     "pelatihan": (Training, Training.user_id, Training.tanggal, Training.nama, Training.jp),
     "disiplin": (
@@ -249,6 +258,8 @@ def test_bad_rows_refuse_the_whole_file_with_every_problem(app, cli, institution
         ("kompetensi", (NIP["tu1"], "2025-06-01", "100.5", "70"), "jpm"),
         ("kompetensi", (NIP["tu1"], "2025-06-01", "80", "-1"), "skor_potensi"),
         ("kompetensi", (NIP["tu1"], "2025-02-30", "80", "70"), "tanggal"),
+        ("kompetensi_rinci", (NIP["tu1"], "2025-06-01", "Integritas", "6"), "level"),
+        ("kompetensi_rinci", (NIP["tu1"], "2025-06-01", "", "3"), "kompetensi"),
         ("kompetensi", (NIP["tu1"], "01/06/2025", "80", "70"), "tanggal"),
         ("pelatihan", (NIP["tu1"], "2025-03-01", "Diklat", "-2"), "jp"),
         ("pelatihan", (NIP["tu1"], "2025-03-01", "", "2"), "nama"),
@@ -670,3 +681,11 @@ class TestWithCsrf:
             data={"token": token, "sha256": sha, "csrf_token": csrf.decode()},
         )
         assert applied.status_code == 302 and count(app, Skp) == 2
+
+
+def test_competency_levels_are_stored_under_their_keys(app, cli, institution, tmp_path):
+    result = cli_import(cli, tmp_path, "kompetensi_rinci",
+                        csv_bytes(COLUMNS["kompetensi_rinci"], GOOD["kompetensi_rinci"]))
+    assert result.exit_code == 0, result.output
+    names = {row[2] for row in stored(app, "kompetensi_rinci")}
+    assert names == {"orientasi_hasil", "Manajemen Kearsipan"}

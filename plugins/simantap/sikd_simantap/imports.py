@@ -44,6 +44,7 @@ from sikd_simantap.models import (
     Assignment,
     Attendance,
     Competency,
+    CompetencyLevel,
     Discipline,
     EKinerja,
     Employee,
@@ -115,6 +116,9 @@ class Target:
 TARGETS: dict[str, Target] = {
     "skp": Target(Skp.__table__, ("user_id", "tahun"), ("predikat",)),
     "kompetensi": Target(Competency.__table__, ("user_id", "tanggal"), ("jpm", "skor_potensi")),
+    "kompetensi_rinci": Target(
+        CompetencyLevel.__table__, ("user_id", "tanggal", "kompetensi"), ("level",)
+    ),
     "pelatihan": Target(Training.__table__, ("user_id", "tanggal", "nama"), ("jp",)),
     "disiplin": Target(Discipline.__table__, ("user_id", "tanggal", "tingkat"), ("keterangan",)),
     "kehadiran": Target(

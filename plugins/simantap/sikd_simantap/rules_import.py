@@ -24,6 +24,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "pegawai": ("nip", "nama", "golongan", "kode_jabatan", "pendidikan", "tmt_jabatan", "email"),
     "skp": ("nip", "tahun", "predikat"),
     "kompetensi": ("nip", "tanggal", "jpm", "skor_potensi"),
+    "kompetensi_rinci": ("nip", "tanggal", "kompetensi", "level"),
     "pelatihan": ("nip", "tanggal", "nama", "jp"),
     "disiplin": ("nip", "tanggal", "tingkat", "keterangan"),
     "kehadiran": (
@@ -255,6 +256,40 @@ def kompetensi_row(cells: Cells, context: Context) -> dict[str, Any]:
     return values
 
 
+# the managerial and socio-cultural competencies of Permenpan RB 38/2017, by their keys
+COMPETENCY_NAMES = {
+    "integritas": "integritas",
+    "kerja sama": "kerja_sama",
+    "komunikasi": "komunikasi",
+    "orientasi pada hasil": "orientasi_hasil",
+    "pelayanan publik": "pelayanan_publik",
+    "pengembangan diri dan orang lain": "pengembangan_diri",
+    "mengelola perubahan": "mengelola_perubahan",
+    "pengambilan keputusan": "pengambilan_keputusan",
+    "perekat bangsa": "perekat_bangsa",
+}
+
+
+def competency_key(name: str) -> str:
+    """A competency as stored: the key of a managerial or socio-cultural one (by its name
+    or key, in any case), else the technical competency's own name as written."""
+    words = " ".join(name.replace("_", " ").split()).lower()
+    if words in COMPETENCY_NAMES:
+        return COMPETENCY_NAMES[words]
+    keys = {key.replace("_", " "): key for key in COMPETENCY_NAMES.values()}
+    return keys.get(words, " ".join(name.split()))
+
+
+def kompetensi_rinci_row(cells: Cells, context: Context) -> dict[str, Any]:
+    name = cells.text("kompetensi", 80, required=True)
+    return {
+        "user_id": cells.user("nip", context.users),
+        "tanggal": cells.date("tanggal"),
+        "kompetensi": competency_key(name) if name else None,
+        "level": cells.whole("level", 1, 5),
+    }
+
+
 def pelatihan_row(cells: Cells, context: Context) -> dict[str, Any]:
     return {
         "user_id": cells.user("nip", context.users),
@@ -340,6 +375,7 @@ ROW_READERS: dict[str, Callable[[Cells, Context], dict[str, Any]]] = {
     "pegawai": pegawai_row,
     "skp": skp_row,
     "kompetensi": kompetensi_row,
+    "kompetensi_rinci": kompetensi_rinci_row,
     "pelatihan": pelatihan_row,
     "disiplin": disiplin_row,
     "kehadiran": kehadiran_row,
@@ -352,6 +388,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "pegawai": ("nip",),
     "skp": ("user_id", "tahun"),
     "kompetensi": ("user_id", "tanggal"),
+    "kompetensi_rinci": ("user_id", "tanggal", "kompetensi"),
     "pelatihan": ("user_id", "tanggal", "nama"),
     "disiplin": ("user_id", "tanggal", "tingkat"),
     "kehadiran": ("user_id", "periode"),

@@ -44,6 +44,7 @@ KIND_LABELS = {
     "pegawai": _l("Employees (pegawai)"),
     "skp": _l("SKP ratings (skp)"),
     "kompetensi": _l("Competency assessments (kompetensi)"),
+    "kompetensi_rinci": _l("Levels per competency (kompetensi_rinci)"),
     "pelatihan": _l("Training (pelatihan)"),
     "disiplin": _l("Discipline penalties (disiplin)"),
     "kehadiran": _l("Attendance figures (kehadiran)"),
