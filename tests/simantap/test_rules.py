@@ -159,3 +159,10 @@ def test_scores_stay_within_0_and_100_and_boxes_agree_with_bands(values, preset)
 def test_360_stays_within_0_and_100(raters):
     value = ind.three_sixty(raters, PERMENPAN["groups"], k=3)
     assert value is None or -1e-9 <= value <= 100 + 1e-9
+
+
+def test_every_indicator_has_a_column_in_the_result_row():
+    from sikd_simantap.models import INDICATOR_COLUMNS
+    from sikd_simantap.scoring.profile import INDICATORS
+
+    assert {column[2:] for column in INDICATOR_COLUMNS} == set(INDICATORS)

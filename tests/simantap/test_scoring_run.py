@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sikd_simantap import runs
-from sikd_simantap.models import IndicatorValue, Period, Result, Run, Skp
+from sikd_simantap.models import Period, Result, Run, Skp
 from sikd_simantap.scoring.indicators import SKP_VALUES
 from sqlalchemy import delete, func, select
 from test_sources import load_tiny, make_period
@@ -67,13 +67,7 @@ def test_results_match_the_hand_computation(app, institution, tiny):
         assert run.status == "done" and run.employees == len(u) and not run.published
         assert run.profile["weights"]["kinerja"] == {"skp": 60, "penilaian360": 40}
         assert run.code_version and len(run.fingerprint) == 64 and run.seconds is not None
-        values = dict(
-            db.session.execute(
-                select(IndicatorValue.indicator, IndicatorValue.value).where(
-                    IndicatorValue.run_id == run_id, IndicatorValue.user_id == u["tu1"]
-                )
-            ).all()
-        )
+        values = db.session.get(Result, (run_id, u["tu1"])).indicators
         # every indicator a source gave is stored, weighted or not (the what-if needs them)
         assert values["skp"] == 80.0 and values["ekinerja"] == 87.5 and values["lembur"] == 50.0
         assert values["penilaian360"] == pytest.approx(73.469387755)
@@ -95,12 +89,9 @@ def test_archive_disabled_its_indicators_are_absent_and_weights_redistribute(
         plugins = {s["plugin"] for s in db.session.get(Run, with_archive).sources}
         assert "archive" in plugins
         assert {s["plugin"] for s in db.session.get(Run, without).sources} == {"simantap"}
-        names = set(
-            db.session.scalars(
-                select(IndicatorValue.indicator).where(IndicatorValue.run_id == without)
-            )
-        )
-        assert not names & {"beban_kerja", "respons"}
+        rows = db.session.scalars(select(Result).where(Result.run_id == without)).all()
+        names = {name for row in rows for name in row.indicators}
+        assert names and not names & {"beban_kerja", "respons"}
     tu1 = results_of(app, without)[u["tu1"]]
     # present: skp 80 (26.5), ekinerja 87.5 (26.5), kehadiran 95 (26.5), lembur 50 (3.5),
     # rapat 80 (2.7), terlambat 100 (5.3): 7877.25 / 91 = 86.5632 over 91 of 99.8
@@ -151,7 +142,9 @@ def counts(app):
         return (
             db.session.scalar(select(func.count()).select_from(Run)),
             db.session.scalar(select(func.count()).select_from(Result)),
-            db.session.scalar(select(func.count()).select_from(IndicatorValue)),
+            db.session.scalar(
+                select(func.count()).select_from(Result).where(Result.i_skp.is_not(None))
+            ),
         )
 
 
@@ -164,13 +157,12 @@ def test_a_run_failing_halfway_leaves_nothing_and_a_rerun_succeeds(
     def results_then_crash(table, columns, rows):
         calls.append(table.name)
         real(table, columns, rows)  # the results are written...
-        if table.name == "simantap_indicator_value":
-            raise RuntimeError("killed halfway")  # ...then the run dies
+        raise RuntimeError("killed halfway")  # ...then the run dies, before it is marked done
 
     monkeypatch.setattr(runs, "bulk_insert", results_then_crash)
     with pytest.raises(RuntimeError):
         score(app, tiny)
-    assert calls == ["simantap_result", "simantap_indicator_value"]
+    assert calls == ["simantap_result"]
     assert counts(app) == (0, 0, 0)
     monkeypatch.setattr(runs, "bulk_insert", real)
 
@@ -346,7 +338,7 @@ def test_property_same_inputs_same_fingerprint_and_results(app, institution, dat
     users = list(institution.users.values())[: len(data)]
     results = []
     with app.app_context():
-        for table in (IndicatorValue, Result, Run, Skp, Competency, Employee, Period):
+        for table in (Result, Run, Skp, Competency, Employee, Period):
             db.session.execute(delete(table))
         db.session.commit()
         period_id = make_period().id

@@ -182,7 +182,9 @@ class Run(db.Model):
 
 
 class Result(db.Model):
-    """An employee's axis scores, bands and box in a run (box None: not mapped)."""
+    """An employee's axis scores, bands and box in a run (box None: not mapped), with the
+    value (0-100) of every indicator that had data, for the explanation. One column per
+    indicator key of ``scoring.profile.INDICATORS`` (``i_<key>``; None: no data)."""
 
     __tablename__ = "simantap_result"
     __table_args__ = (Index("ix_simantap_result_box", "run_id", "box"),)
@@ -199,17 +201,30 @@ class Result(db.Model):
     potensial_band: Mapped[str | None] = mapped_column(String(10))
     box: Mapped[int | None] = mapped_column(SmallInteger)
     missing: Mapped[list] = mapped_column(JSON, default=list)
+    i_skp: Mapped[float | None] = mapped_column(Float)
+    i_ekinerja: Mapped[float | None] = mapped_column(Float)
+    i_kehadiran: Mapped[float | None] = mapped_column(Float)
+    i_lembur: Mapped[float | None] = mapped_column(Float)
+    i_rapat: Mapped[float | None] = mapped_column(Float)
+    i_terlambat: Mapped[float | None] = mapped_column(Float)
+    i_beban_kerja: Mapped[float | None] = mapped_column(Float)
+    i_respons: Mapped[float | None] = mapped_column(Float)
+    i_penilaian360: Mapped[float | None] = mapped_column(Float)
+    i_kompetensi: Mapped[float | None] = mapped_column(Float)
+    i_potensi: Mapped[float | None] = mapped_column(Float)
+    i_rekam_jejak: Mapped[float | None] = mapped_column(Float)
+
+    @property
+    def indicators(self) -> dict[str, float]:
+        """The indicators with data: key -> value."""
+        return {
+            column[2:]: value
+            for column in INDICATOR_COLUMNS
+            if (value := getattr(self, column)) is not None
+        }
 
 
-class IndicatorValue(db.Model):
-    """One indicator's value (0-100) for an employee in a run, for the explanation."""
-
-    __tablename__ = "simantap_indicator_value"
-
-    run_id: Mapped[int] = mapped_column(ForeignKey("simantap_run.id"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
-    indicator: Mapped[str] = mapped_column(String(20), primary_key=True)
-    value: Mapped[float] = mapped_column(Float)
+INDICATOR_COLUMNS = tuple(c.name for c in Result.__table__.columns if c.name.startswith("i_"))
 
 
 class CompetencyLevel(db.Model):

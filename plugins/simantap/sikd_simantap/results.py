@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tr
 from sqlalchemy.orm import aliased
 
 from sikd_host.plugin_api import Position, Unit, User, db, org
-from sikd_simantap.models import Employee, IndicatorValue, Period, Result, Run
+from sikd_simantap.models import Employee, Period, Result, Run
 from sikd_simantap.scoring import mapping
 from sikd_simantap.scoring import profile as profiles
 
@@ -180,13 +180,7 @@ def explain(run: Run, user_id: int, viewer: Any) -> Explanation | None:
     if row is None:
         return None
     result, name, nip, unit, position = row
-    values = dict(
-        db.session.execute(
-            select(IndicatorValue.indicator, IndicatorValue.value).where(
-                IndicatorValue.run_id == run.id, IndicatorValue.user_id == user_id
-            )
-        ).all()
-    )
+    values = result.indicators
     profile = run.profile
     axes = []
     for axis, band_names, band in (

@@ -1,10 +1,11 @@
 """Scoring runs (DOMAIN.md section 6): compute, publish, compare, what-if.
 
 A run computes every employee's indicators (one SQL query per source), axis scores, bands
-and box with the period's profile, and writes the Run, its Results and its IndicatorValues
-in one transaction, bulk (Core executemany): the run is marked done in the same transaction
-as its rows, so a run that fails or is killed halfway leaves nothing behind, and running it
-again simply works. A run is immutable; only its publication changes.
+and box with the period's profile, and writes the Run and its Results (each with the value
+of every indicator, for the explanation) in one transaction, bulk (Core executemany): the
+run is marked done in the same transaction as its rows, so a run that fails or is killed
+halfway leaves nothing behind, and running it again simply works. A run is immutable; only
+its publication changes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import and_, insert, select
 
 from sikd_host.plugin_api import Position, User, audit, db, utcnow
-from sikd_simantap.models import IndicatorValue, Period, Result, Run
+from sikd_simantap.models import INDICATOR_COLUMNS, Period, Result, Run
 from sikd_simantap.scoring import N_, mapping
 from sikd_simantap.scoring import profile as profiles
 from sikd_simantap.scoring.combine import box_moves, fingerprint
@@ -143,32 +144,26 @@ def compute(
 RESULT_COLUMNS = (
     "run_id", "user_id", "unit_id", "position_id", "kinerja", "potensial", "coverage_kinerja",
     "coverage_potensial", "kinerja_band", "potensial_band", "box", "missing",
+    *INDICATOR_COLUMNS,
 )  # fmt: skip
-VALUE_COLUMNS = ("run_id", "user_id", "indicator", "value")
+INDICATOR_KEYS = tuple(column[2:] for column in INDICATOR_COLUMNS)
 
 
 def result_rows(run_id: int, computed: Computed) -> list[tuple]:
     """One tuple per employee in RESULT_COLUMNS order (``missing`` as JSON text)."""
     placements = computed.placements
+    per_user = computed.per_user
     as_json: dict[tuple[str, ...], str] = {}
     for placed in placements.values():
         if placed.missing not in as_json:
             as_json[placed.missing] = json.dumps(placed.missing)
+    keys = INDICATOR_KEYS
     return [
-        (run_id, user, unit, position, *placed[:7], as_json[placed.missing])
+        (run_id, user, unit, position, *placed[:7], as_json[placed.missing],
+         *map(own.get, keys))
         for user, unit, position in computed.employees
-        for placed in (placements[user],)
-    ]
-
-
-def indicator_rows(run_id: int, computed: Computed) -> list[tuple]:
-    """One tuple per (employee, indicator with data), in primary key order."""
-    per_user = computed.per_user
-    return [
-        (run_id, user, name, per_user[user][name])
-        for user in sorted(per_user)
-        for name in sorted(per_user[user])
-    ]
+        for placed, own in ((placements[user], per_user[user]),)
+    ]  # fmt: skip
 
 
 def bulk_insert(table: Any, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -248,7 +243,6 @@ def score(
         db.session.flush()
         results = result_rows(run.id, computed)
         bulk_insert(Result.__table__, RESULT_COLUMNS, results)
-        bulk_insert(IndicatorValue.__table__, VALUE_COLUMNS, indicator_rows(run.id, computed))
         run.status = "done"
         run.finished_at = utcnow()
         run.seconds = round(time.perf_counter() - started, 3)
@@ -426,21 +420,19 @@ def compare(run_a: Run, run_b: Run) -> Comparison:
         .where(moved)
         .order_by(User.full_name, User.id)
     ).all()
-    mover_ids = select(a.c.user_id).select_from(joined).where(moved)
     values: dict[int, dict[str, list[float | None]]] = {}
-    for run_id, user, name, value in db.session.execute(
+    for run_id, user, *cells in db.session.execute(
         select(
-            IndicatorValue.run_id,
-            IndicatorValue.user_id,
-            IndicatorValue.indicator,
-            IndicatorValue.value,
+            Result.run_id, Result.user_id, *(Result.__table__.c[c] for c in INDICATOR_COLUMNS)
         ).where(
-            IndicatorValue.run_id.in_((run_a.id, run_b.id)),
-            IndicatorValue.user_id.in_(mover_ids),
+            Result.run_id.in_((run_a.id, run_b.id)),
+            Result.user_id.in_(select(a.c.user_id).select_from(joined).where(moved)),
         )
     ):
-        pair = values.setdefault(user, {}).setdefault(name, [None, None])
-        pair[0 if run_id == run_a.id else 1] = value
+        side = 0 if run_id == run_a.id else 1
+        for name, value in zip(INDICATOR_KEYS, cells, strict=True):
+            if value is not None:
+                values.setdefault(user, {}).setdefault(name, [None, None])[side] = value
     movers = []
     for row in rows:
         changes = tuple(
@@ -495,14 +487,15 @@ class WhatIf:
 
 
 def stored_values(run_id: int) -> dict[int, dict[str, float]]:
-    per_user: dict[int, dict[str, float]] = {}
-    for user, name, value in db.session.execute(
-        select(IndicatorValue.user_id, IndicatorValue.indicator, IndicatorValue.value).where(
-            IndicatorValue.run_id == run_id
+    """Each employee's indicator values in a run (those with data)."""
+    columns = [Result.__table__.c[c] for c in INDICATOR_COLUMNS]
+    return {
+        user: {name: value for name, value in zip(INDICATOR_KEYS, cells, strict=True)
+               if value is not None}
+        for user, *cells in db.session.execute(
+            select(Result.user_id, *columns).where(Result.run_id == run_id)
         )
-    ):
-        per_user.setdefault(user, {})[name] = value
-    return per_user
+    }  # fmt: skip
 
 
 def what_if(period: Period, draft: Mapping[str, Any]) -> WhatIf:
