@@ -14,7 +14,7 @@ from flask import Response, abort, render_template, request, stream_with_context
 from sqlalchemy import select
 
 from sikd_host.plugin_api import current_user, db, gettext, permission_required
-from sikd_simantap import results
+from sikd_simantap import charts, results
 from sikd_simantap.models import Period, Run
 from sikd_simantap.scoring import mapping
 from sikd_simantap.views import bp
@@ -25,6 +25,7 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 TEXT = re.compile(r"^[\w./ -]{1,20}$")
+MAX_INT = 2**31 - 1
 
 
 class BadInput(Exception):
@@ -37,7 +38,8 @@ def _int_arg(name: str) -> int | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    # ASCII digits only, and no more than a database integer holds (never a 500)
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_INT:
         raise BadInput(gettext("%(field)s must be a whole number.", field=name))
     return int(raw)
 
@@ -94,6 +96,34 @@ def _box_arg() -> tuple[bool, int | None]:
     raise BadInput(gettext("A box is a number from 1 to 9, or none."))
 
 
+def heat_map(grid: results.Grid, period: Period | None, run: Run, highlight=()) -> Any:
+    """The grid as an SVG heat map, its texts in the interface language."""
+    labels = {band: gettext(label) for band, label in mapping.BAND_LABELS.items()}
+    return charts.heat_map(
+        grid.counts,
+        title=gettext(
+            "Nine-box of period %(code)s (run %(id)s)",
+            code=period.code if period else run.period_id,
+            id=run.id,
+        ),
+        description=gettext(
+            "Heat map of the employees per box: performance (kinerja) in rows, from above "
+            "expectations at the top to below at the bottom; potential (potensial) in "
+            "columns, from low on the left to high on the right. Each cell gives its box, "
+            "its number of employees and their percentage of the %(n)s mapped employees; "
+            "darker cells hold more. The table beside it gives the same numbers.",
+            n=grid.mapped,
+        ),
+        row_labels=labels,
+        column_labels=labels,
+        row_axis=gettext("Kinerja"),
+        column_axis=gettext("Potensial"),
+        box_label=gettext("Box %(box)s"),
+        total=grid.mapped,
+        highlight=highlight,
+    )
+
+
 def _guard() -> None:
     if not results.may_see_grid(current_user):
         abort(403)
@@ -128,6 +158,9 @@ def ninebox() -> Any:
     if run is not None:
         context["grid"] = results.grid(run, current_user, filters)
         context["lines"] = results.distribution(run, current_user, filters)
+        context["heatmap"] = heat_map(
+            context["grid"], period, run, (box,) if box_chosen and box else ()
+        )
         if box_chosen:
             context["members"], context["member_total"] = results.members(
                 run, current_user, filters, box, limit=PAGE, offset=(page - 1) * PAGE
