@@ -59,7 +59,7 @@ def admin(app, org, make_user):
 
 def test_every_id_in_an_archive_url_is_bounded(app):
     rules = [r for r in archive_rules(app) if id_arguments(r)]
-    assert NAMED <= {r.endpoint for r in rules}
+    assert {r.endpoint for r in rules} >= NAMED
     for rule in rules:
         for name in id_arguments(rule):
             converter = rule._converters[name]
@@ -83,7 +83,7 @@ def test_impossible_ids_answer_404_on_every_archive_object_url(app, org, admin):
         for method in {"GET", "POST"} & rule.methods:  # the largest id: a real query, no row
             response = admin.open(url_of(rule, MAX_ID), method=method, data={"reason": "x"})
             assert response.status_code < 500, (method, rule.rule, response.status_code)
-    assert NAMED <= tried
+    assert tried >= NAMED
 
 
 @pytest.mark.parametrize("value", BAD_NUMBERS)

@@ -364,3 +364,29 @@ def test_the_empty_page_shows_only_the_form(app, org, arsiparis):
     register(app, arsiparis, org)
     page = find(arsiparis)
     assert 'name="q"' in page and "/arsip/naskah/" not in page
+
+
+def test_the_candidate_cap_counts_only_what_the_user_may_see_and_filters(
+    app, org, arsiparis, monkeypatch
+):
+    """The cap takes the newest matches among the records the user may see and that pass
+    the page's filters, so newer hidden or filtered-out matches never crowd them out."""
+    monkeypatch.setattr(search, "CANDIDATES", 3)
+    own = [
+        register(app, arsiparis, org, perihal=f"Laporan bromo lama {n}", kind="nota_dinas")
+        for n in range(2)
+    ]  # Bagian A, the oldest matches
+    hidden = [
+        register(app, arsiparis, org, perihal=f"Laporan bromo baru {n}", unit_id=org.units["B.B"])
+        for n in range(5)
+    ]  # Bagian B, newer: staf1 may not see them
+    staf1 = client_for(app, "staf1")
+    assert found_ids(staf1, q="bromo") == set(own)
+    page = find(staf1, q="bromo")
+    assert "2 naskah ditemukan." in page and "data-capped" not in page
+    # filters narrow inside the cap: the nota dinas are older than three surat masuk
+    assert found_ids(arsiparis, q="bromo", kind="nota_dinas") == set(own)
+    assert found_ids(arsiparis, q="bromo", unit=org.units["B.A"]) == set(own)
+    assert found_ids(arsiparis, q="bromo", kind="surat_masuk") == set(hidden[-3:])
+    capped = find(arsiparis, q="bromo")  # sees all seven: the cap applies, and says so
+    assert "3 naskah ditemukan." in capped and "data-capped" in capped

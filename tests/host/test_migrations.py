@@ -111,9 +111,7 @@ def protected_notes(notes_plugin):
     return notes_plugin
 
 
-def test_protected_plugin_data_is_never_dropped(
-    protected_notes, database_url, tmp_path, make_user
-):
+def test_protected_plugin_data_is_never_dropped(protected_notes, database_url, tmp_path, make_user):
     """A plugin answering ``sikd_protected_data`` keeps its rows whatever the options; a
     downgrade of its empty tables still runs."""
     from sikd_host import create_app

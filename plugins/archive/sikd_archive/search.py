@@ -6,9 +6,11 @@ SQLite keeps an FTS5 table (``unicode61 remove_diacritics 2``); PostgreSQL a tab
 tujuan and a body (ringkasan plus the text of every attachment), kept current in the
 transaction that changes the record (``index_record``).
 
-A search takes at most ``CANDIDATES`` matches from the index (the newest by record id), ranks
-them (bm25 / ts_rank) and only then joins the records, so a word found in half the archive
-costs as much as a rare one; the access filter and the page's filters go into that SQL.
+A search takes at most ``CANDIDATES`` matches from the index (the newest by record id) and
+ranks only those (bm25 / ts_rank), so a word found in half the archive is ranked as cheaply
+as a rare one. The access filter and the page's filters are part of the query that takes
+the candidates, before its LIMIT: the cap counts only records the user may see and asked
+for, so older matching records are still found when newer ones are hidden or filtered out.
 
 Words are cut out of the user's text here (letters and digits only), so no query syntax of
 either engine can reach the database: each word becomes a quoted term, the last one a
@@ -37,8 +39,12 @@ from sqlalchemy import (
     bindparam,
     column,
     func,
+    literal_column,
     select,
+    table,
     text,
+    true,
+    type_coerce,
 )
 from sqlalchemy.engine import Connection
 
@@ -170,18 +176,12 @@ class Engine(Protocol):
 
     def prune(self, connection: Connection) -> int: ...
 
-    def candidates(self, terms: tuple[str, ...], limit: int) -> CTE: ...
+    def candidates(self, terms: tuple[str, ...], limit: int, conditions: Sequence[Any]) -> CTE: ...
 
     def highlights(self, terms: tuple[str, ...], record_ids: Sequence[int]) -> Select[Any]: ...
 
 
-def _hits(sql: str, *params: Any) -> CTE:
-    return (
-        text(sql)
-        .bindparams(*params)
-        .columns(column("record_id", Integer), column("score", Float))
-        .cte("archive_fts_hits")
-    )
+FTS = table(TABLE, column("rowid", Integer), column("record_id", Integer), column("document"))
 
 
 class SqliteEngine:
@@ -222,14 +222,21 @@ class SqliteEngine:
         quoted[-1] += "*"
         return " ".join(quoted)
 
-    def candidates(self, terms: tuple[str, ...], limit: int) -> CTE:
-        # bm25 weights: nomor, perihal, asal, tujuan, body; bm25 is lower for better matches
-        return _hits(
-            f"SELECT rowid AS record_id, -bm25({TABLE}, 8.0, 6.0, 3.0, 3.0, 1.0) AS score "
-            f"FROM {TABLE} WHERE {TABLE} MATCH :fts_query ORDER BY rowid DESC "
-            "LIMIT :fts_limit",
-            bindparam("fts_query", self.match(terms)),
-            bindparam("fts_limit", limit),
+    def candidates(self, terms: tuple[str, ...], limit: int, conditions: Sequence[Any]) -> CTE:
+        # bm25 weights: nomor, perihal, asal, tujuan, body; bm25 is lower for better matches.
+        # FTS5 hands out its matches newest first, the join keeps that order, so the LIMIT
+        # stops the scan once enough visible, filtered records are found.
+        fts = literal_column(TABLE)
+        weights = (literal_column(w) for w in ("8.0", "6.0", "3.0", "3.0", "1.0"))
+        score = -func.bm25(fts, *weights)
+        return (
+            select(FTS.c.rowid.label("record_id"), type_coerce(score, Float).label("score"))
+            .select_from(FTS)
+            .join(Record, Record.id == FTS.c.rowid)
+            .where(fts.op("MATCH")(bindparam("fts_query", self.match(terms))), *conditions)
+            .order_by(FTS.c.rowid.desc())
+            .limit(bindparam("fts_limit", limit))
+            .cte("archive_fts_hits")
         )
 
     def highlights(self, terms: tuple[str, ...], record_ids: Sequence[int]) -> Select[Any]:
@@ -308,15 +315,38 @@ class PostgresEngine:
         quoted[-1] += ":*"
         return " & ".join(quoted)
 
-    def candidates(self, terms: tuple[str, ...], limit: int) -> CTE:
+    def candidates(self, terms: tuple[str, ...], limit: int, conditions: Sequence[Any]) -> CTE:
         # the rank is computed for the candidates only, never for every match
-        return _hits(
-            "SELECT c.record_id, ts_rank(c.document, to_tsquery('simple', :fts_query)) AS score "
-            f"FROM (SELECT record_id, document FROM {TABLE} "
-            "WHERE document @@ to_tsquery('simple', :fts_query) "
-            "ORDER BY record_id DESC LIMIT :fts_limit) AS c",
-            bindparam("fts_query", self.tsquery(terms)),
-            bindparam("fts_limit", limit),
+        query = func.to_tsquery(
+            literal_column("'simple'::regconfig"), bindparam("fts_query", self.tsquery(terms))
+        )
+        # Each match's record is checked on its own (LATERAL with LIMIT 1, never flattened
+        # into a join): the plan starts from the index's matches, so a misestimated match
+        # count cannot turn it into a scan of every record. "+ 0" keeps the planner from
+        # walking the whole table backwards by id, testing every row for the words, in the
+        # hope of soon finding enough visible ones; only the ids are sorted, and the
+        # document is read again for the candidates' rank only.
+        allowed = (
+            select(literal_column("1").label("ok"))
+            .select_from(Record)
+            .where(Record.id == FTS.c.record_id, *conditions)
+            .limit(1)
+            .lateral("allowed")
+        )
+        matches = (
+            select(FTS.c.record_id)
+            .join(allowed, true())
+            .where(FTS.c.document.op("@@")(query))
+            .order_by((FTS.c.record_id + 0).desc())
+            .limit(bindparam("fts_limit", limit))
+            .subquery("c")
+        )
+        ranked = FTS.alias("ranked")
+        score = type_coerce(func.ts_rank(ranked.c.document, query), Float)
+        return (
+            select(matches.c.record_id, score.label("score"))
+            .join(ranked, ranked.c.record_id == matches.c.record_id)
+            .cte("archive_fts_hits")
         )
 
     def highlights(self, terms: tuple[str, ...], record_ids: Sequence[int]) -> Select[Any]:
@@ -421,14 +451,14 @@ def indexable_count() -> int:
 # --- searching -------------------------------------------------------------------------
 
 
-def ranked_ids(terms: tuple[str, ...], conditions: Sequence[Any], limit: int = CANDIDATES) -> Any:
-    """(record id, score) of the visible, filtered records among the index's candidates,
-    best first. ``conditions`` hold the access filter and the page's filters."""
-    hits = current_engine().candidates(terms, limit)
+def ranked_ids(terms: tuple[str, ...], conditions: Sequence[Any], limit: int | None = None) -> Any:
+    """(record id, score) of the newest ``limit`` (default ``CANDIDATES``) matching records
+    that satisfy ``conditions`` (the access filter and the page's filters, applied before
+    the cap), best first."""
+    hits = current_engine().candidates(terms, CANDIDATES if limit is None else limit, conditions)
     return (
         select(Record.id, hits.c.score)
         .join(hits, hits.c.record_id == Record.id)
-        .where(*conditions)
         .order_by(hits.c.score.desc(), Record.tanggal.desc(), Record.id.desc())
     )
 
