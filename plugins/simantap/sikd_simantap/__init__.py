@@ -125,6 +125,15 @@ def sikd_menu_items(user: Any) -> list[MenuItem]:
             item("simantap.ninebox", _l("Nine-box"), "simantap.ninebox", "simantap.use", 20),
             item("simantap.employees", _l("Employees"), "simantap.employees", "simantap.use", 25),
         ]
+    # HR and the placement committee: the fairness view and the printable reports
+    reader = next(
+        (p for p in ("simantap.succession", "simantap.view_all") if user.has_permission(p)), None
+    )
+    if reader:
+        items += [
+            item("simantap.fairness", _l("Fairness"), "simantap.fairness", reader, 53),
+            item("simantap.reports", _l("Talent mapping reports"), "simantap.reports", reader, 54),
+        ]
     return items
 
 

@@ -8,11 +8,13 @@ bp = Blueprint("simantap", __name__, url_prefix="/simantap")
 
 from sikd_simantap.views import (  # noqa: E402, F401
     assessment,
+    fairness,
     home,
     imports,
     ninebox,
     periods,
     placement,
+    report,
     results,
     runs,
     succession,
