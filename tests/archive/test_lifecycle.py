@@ -116,7 +116,7 @@ def assert_audit_chain_holds(runner):
 
 
 def set_hold(app, make_user, record_id, reason="Perkara 12/Pdt.G/2026"):
-    """Toggle the legal hold through its route, as a holder of archive.legal_hold."""
+    """Set the legal hold through its route, as a holder of archive.legal_hold."""
     from sikd_host.auth.models import User
 
     with app.app_context():
@@ -124,9 +124,15 @@ def set_hold(app, make_user, record_id, reason="Perkara 12/Pdt.G/2026"):
     if exists is None:
         make_user("hakim", roles=["admin"])
     client = user_client(app, "hakim")
-    response = client.post(f"/arsip/naskah/{record_id}/legal-hold", data={"reason": reason})
+    response = hold(client, record_id, "set", reason)
     assert response.status_code == 302
     return client
+
+
+def hold(client, record_id, action, reason="Perkara 12/Pdt.G/2026"):
+    return client.post(
+        f"/arsip/naskah/{record_id}/legal-hold", data={"action": action, "reason": reason}
+    )
 
 
 @pytest.fixture
@@ -359,7 +365,7 @@ def test_legal_hold_set_after_proposing_blocks_approval_until_lifted(app, people
         assert db.session.get(Proposal, proposal_id).status == "diusulkan"
         assert db.session.get(Proposal, proposal_id).minutes == ""
 
-    lifted = hakim.post(f"/arsip/naskah/{record_id}/legal-hold", data={"reason": "Perkara selesai"})
+    lifted = hold(hakim, record_id, "lift", "Perkara selesai")
     assert lifted.status_code == 302 and record_state(app, record_id)[1] is False
     assert kabiro.post(f"/arsip/penyusutan/usulan/{proposal_id}/setujui").status_code == 303
     assert record_state(app, record_id)[0] == "musnah" and not blob_file(app, sha).exists()
@@ -370,16 +376,47 @@ def test_legal_hold_set_after_proposing_blocks_approval_until_lifted(app, people
 def test_legal_hold_needs_its_permission_and_a_reason(app, people, make_user):
     arsiparis = user_client(app, "arsiparis")
     record_id = due_musnah(arsiparis, people)
-    assert (
-        arsiparis.post(f"/arsip/naskah/{record_id}/legal-hold", data={"reason": "x"}).status_code
-        == 403
-    )
+    assert hold(arsiparis, record_id, "set", "x").status_code == 403
     make_user("hakim", roles=["admin"])
     hakim = user_client(app, "hakim")
-    assert (
-        hakim.post(f"/arsip/naskah/{record_id}/legal-hold", data={"reason": ""}).status_code == 303
-    )
+    refused = hold(hakim, record_id, "set", "")
+    assert refused.status_code == 303
+    assert "Write the reason." in hakim.get(refused.headers["Location"]).data.decode()
     assert record_state(app, record_id)[1] is False
+    assert set_hold(app, make_user, record_id) and record_state(app, record_id)[1] is True
+    refused = hold(hakim, record_id, "lift", "  ")  # lifting needs a reason too
+    assert refused.status_code == 303 and record_state(app, record_id)[1] is True
+
+
+def test_legal_hold_is_set_or_lifted_explicitly_never_toggled(app, people, make_user):
+    """A form sent twice (a reload, a double click) is refused the second time with a
+    message; nothing changes. The page's form says what it will do."""
+    arsiparis = user_client(app, "arsiparis")
+    record_id = due_musnah(arsiparis, people)
+    make_user("hakim", roles=["admin"])
+    hakim = user_client(app, "hakim")
+    page = hakim.get(f"/arsip/naskah/{record_id}").data.decode()
+    assert 'name="action" type="hidden" value="set"' in page
+    assert hold(hakim, record_id, "set", "Perkara 1").status_code == 302
+    again = hold(hakim, record_id, "set", "Perkara 2")
+    assert again.status_code == 303
+    shown = hakim.get(again.headers["Location"]).data.decode()
+    assert "already on legal hold; nothing was changed" in shown
+    assert 'name="action" type="hidden" value="lift"' in shown
+    with app.app_context():
+        record = db.session.get(Record, record_id)
+        assert record.legal_hold and record.legal_hold_reason == "Perkara 1"
+    assert hold(hakim, record_id, "lift", "Perkara selesai").status_code == 302
+    again = hold(hakim, record_id, "lift", "Perkara selesai")
+    assert again.status_code == 303 and record_state(app, record_id)[1] is False
+    shown = hakim.get(again.headers["Location"]).data.decode()
+    assert "not on legal hold; nothing was changed" in shown
+    for action in ("", "toggle", None):  # no action, or an unknown one: refused
+        data = {"reason": "Perkara 3"} | ({} if action is None else {"action": action})
+        refused = hakim.post(f"/arsip/naskah/{record_id}/legal-hold", data=data)
+        assert refused.status_code == 303 and record_state(app, record_id)[1] is False
+    done = [a for a in actions(app) if a.startswith("archive.legal_hold")]
+    assert done == ["archive.legal_hold_set", "archive.legal_hold_lifted"]
 
 
 def test_not_yet_due_and_wrong_disposition_are_refused(app, people):

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from sikd_archive.rules.register import KEAMANAN, KINDS, MEDIA, SIFAT, TINGKAT
 from sikd_host.plugin_api import Form
 from sikd_host.plugin_api import lazy_gettext as _l
 
+HOLD_ACTIONS = ("set", "lift")
 KIND_LABELS = {
     "surat_masuk": _l("Incoming letter (surat masuk)"),
     "surat_keluar": _l("Outgoing letter (surat keluar)"),
@@ -94,4 +102,7 @@ class ImportForm(Form):
 
 
 class HoldForm(Form):
+    """Set or lift, said explicitly: a resubmitted form must never undo what it did."""
+
+    action = HiddenField(validators=[AnyOf(HOLD_ACTIONS)])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

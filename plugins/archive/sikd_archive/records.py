@@ -166,6 +166,40 @@ def attach(actor: Any, record: Record, stream: BinaryIO, filename: str) -> Attac
     return attachment
 
 
+def set_legal_hold(actor: Any, record: Record, hold: bool, reason: str) -> None:
+    """Set (``hold``) or lift a legal hold, with its reason; audited.
+
+    Refused, changing nothing, when the record is already in the asked state (a form sent
+    twice must not undo itself), when no reason is given, or when the record is destroyed
+    or handed over. The change is a conditional UPDATE, so of two people acting at once
+    only one succeeds."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RecordError({"reason": N_("Write the reason.")})
+    if record.status not in ("aktif", "inaktif"):
+        raise RecordError({"legal_hold": N_("This record was destroyed or handed over.")})
+    result = db.session.execute(
+        update(Record)
+        .where(Record.id == record.id, Record.legal_hold == (not hold))
+        .values(legal_hold=hold, legal_hold_reason=reason if hold else "")
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:
+        message = (
+            N_("This record is already on legal hold; nothing was changed.")
+            if hold
+            else N_("This record is not on legal hold; nothing was changed.")
+        )
+        raise RecordError({"legal_hold": message})
+    audit.record(
+        actor,
+        "archive.legal_hold_set" if hold else "archive.legal_hold_lifted",
+        "archive_record",
+        record.id,
+        {"reason": reason},
+    )
+
+
 def close_berkas(actor: Any, berkas: Berkas, closed_on: dt.date) -> int:
     """Close a berkas: its records lock and their retention clock starts."""
     if berkas.is_closed:

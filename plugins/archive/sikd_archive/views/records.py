@@ -174,13 +174,20 @@ def record(record_id: int) -> Any:
         tree=disposition.tracking_tree(item),
         form=form,
         upload=AttachmentForm(),
-        hold=HoldForm(),
+        hold=_hold_form(item),
         kinds=KIND_LABELS,
         sifat=SIFAT_LABELS,
         keamanan=KEAMANAN_LABELS,
         today=dt.date.today(),
         unit=db.session.get(Unit, item.unit_id),
     )
+
+
+def _hold_form(item: Record) -> HoldForm:
+    """The hold form says what it will do: lift a hold that is set, set one that is not."""
+    form = HoldForm(formdata=None)
+    form.action.data = "lift" if item.legal_hold else "set"
+    return form
 
 
 def _recipient_choices(kind: str) -> list[tuple[int, str]]:
@@ -267,22 +274,22 @@ def download(attachment_id: int) -> Any:
 def legal_hold(record_id: int) -> Any:
     item = visible_record(record_id)
     form = HoldForm()
+    back = redirect(url_for("archive.record", record_id=item.id), 303)
     if not form.validate_on_submit():
-        flash(gettext("Write the reason."), "danger")
-        return redirect(url_for("archive.record", record_id=item.id)), 303
-    item.legal_hold = not item.legal_hold
-    item.legal_hold_reason = form.reason.data.strip() if item.legal_hold else ""
-    audit.record(
-        current_user,
-        "archive.legal_hold_set" if item.legal_hold else "archive.legal_hold_lifted",
-        "archive_record",
-        item.id,
-        {"reason": form.reason.data.strip()},
-    )
+        if form.action.errors:
+            flash(gettext("Say whether to set or lift the legal hold."), "danger")
+        else:
+            flash(gettext("Write the reason."), "danger")
+        return back
+    hold = form.action.data == "set"
+    try:
+        records.set_legal_hold(current_user, item, hold, form.reason.data)
+    except records.RecordError as error:
+        db.session.rollback()
+        flash(gettext(next(iter(error.errors.values()))), "danger")
+        return back
     db.session.commit()
-    flash(
-        gettext("Legal hold set.") if item.legal_hold else gettext("Legal hold lifted."), "success"
-    )
+    flash(gettext("Legal hold set.") if hold else gettext("Legal hold lifted."), "success")
     return redirect(url_for("archive.record", record_id=item.id))
 
 
