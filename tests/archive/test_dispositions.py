@@ -226,3 +226,39 @@ def test_period_figures_give_count_and_median_hours_in_one_query(app, org):
             )
         }
     assert figures == {staf1: (4, 3.0), staf2: (2, 3.0)}
+
+
+def test_a_tembusan_of_a_secret_record_never_widens_who_sees_it(app, org, make_user):
+    """Without archive.view_secret, a Rahasia record is copied only to people already named
+    on it (a notice); a holder of archive.view_secret may copy it to anyone."""
+    from test_record_access import add_role
+
+    secret = make_record(app, org, perihal="Hasil audit", keamanan="R", unit="B.A")
+    arsiparis = client_for(app, "arsiparis")  # registered it: named, but no view_secret
+    english(arsiparis)
+    kabag, staf3 = client_for(app, "kabag"), client_for(app, "staf3")
+    copy = {"kind": "tembusan", "instruction": ""}
+    refused = send(arsiparis, secret, [org.users["kabag"]], **copy)
+    assert refused.status_code == 303
+    shown = arsiparis.get(refused.headers["Location"]).data.decode()
+    assert "may go only to people already named on it" in shown
+    assert kabag.get(f"/arsip/naskah/{secret}").status_code == 404
+    assert only_disposition(app, record_id=secret) == []
+
+    add_role(app, "sekretaris", ["archive.use", "archive.view_all", "archive.view_secret"])
+    make_user("sekretaris", roles=["sekretaris"], position_id=org.positions["P-AR"])
+    sekretaris = client_for(app, "sekretaris")
+    assert send(sekretaris, secret, [org.users["kabag"]], **copy).status_code == 302
+    assert kabag.get(f"/arsip/naskah/{secret}").status_code == 200
+
+    # kabag is named now, still without view_secret: no copy to someone new ...
+    assert send(kabag, secret, [org.users["staf3"]], **copy).status_code == 303
+    assert staf3.get(f"/arsip/naskah/{secret}").status_code == 404
+    # ... but a notice to someone already named on it is fine
+    assert send(kabag, secret, [org.users["arsiparis"]], **copy).status_code == 302
+    assert len(only_disposition(app, record_id=secret, kind="tembusan")) == 2
+
+
+def english(client):
+    client.post("/language", data={"language": "en", "next": "/"})
+    return client

@@ -26,6 +26,16 @@ def named_on(user: Any) -> ColumnElement[bool]:
     return or_(recipient, Record.created_by_id == user.id)
 
 
+def named_user_ids(record_id: int) -> Any:
+    """A SELECT of the ids of the users named on a record: its routings' recipients and the
+    person who registered it."""
+    recipients = select(Disposition.recipient_id).where(Disposition.record_id == record_id)
+    registrar = select(Record.created_by_id).where(
+        Record.id == record_id, Record.created_by_id.is_not(None)
+    )
+    return recipients.union(registrar)
+
+
 def own_units(user: Any) -> ColumnElement[bool]:
     position = user.position
     if position is None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
+from sikd_archive import access
 from sikd_archive.models import Disposition, DispositionAction, Instruction, Record
 from sikd_host.plugin_api import N_, User, audit, db, org, utcnow
 
@@ -43,16 +44,28 @@ def instructions() -> list[str]:
     return list(rows) or list(DEFAULT_INSTRUCTIONS)
 
 
-def allowed_recipients(sender: Any, kind: str) -> Any:
+def allowed_recipients(sender: Any, kind: str, record: Record | None = None) -> Any:
     """A SELECT of the user ids the sender may route to: anyone below them in the tree
-    (for disposisi and teruskan), anyone active in the institution for tembusan."""
+    (for disposisi and teruskan), anyone active in the institution for tembusan.
+
+    A tembusan of a Rahasia or Sangat Rahasia ``record`` never widens who sees it: unless
+    the sender holds ``archive.view_secret``, it may go only to people already named on the
+    record (its recipients and its registrar), for whom it is a notice, not new access."""
     if kind == "tembusan":
-        return select(User.id).where(User.active, User.id != sender.id)
+        everyone = select(User.id).where(User.active, User.id != sender.id)
+        if record is not None and secret_copy_is_restricted(sender, record):
+            return everyone.where(User.id.in_(access.named_user_ids(record.id)))
+        return everyone
     if sender.position_id is None:
         return select(User.id).where(False)
     return select(User.id).where(
         User.active, User.position_id.in_(org.position_subtree_ids(sender.position_id))
     )
+
+
+def secret_copy_is_restricted(sender: Any, record: Record) -> bool:
+    """Whether a tembusan of ``record`` by ``sender`` may reach only the people named on it."""
+    return record.is_secret and not sender.has_permission("archive.view_secret")
 
 
 def send(
@@ -76,13 +89,13 @@ def send(
     if due_on is not None and due_on < dt.date.today():
         raise DispositionError(N_("The due date is in the past."))
     allowed = set(
-        db.session.scalars(allowed_recipients(sender, kind).where(User.id.in_(recipients)))
+        db.session.scalars(
+            allowed_recipients(sender, kind, record).where(User.id.in_(recipients))
+        )
     )
     refused = [r for r in recipients if r not in allowed]
     if refused:
-        raise DispositionError(
-            N_("You may only send a disposition to people below you in the organisation.")
-        )
+        raise DispositionError(_refusal(sender, kind, record))
     now = utcnow()
     rows = [
         Disposition(
@@ -112,6 +125,17 @@ def send(
         },
     )
     return rows
+
+
+def _refusal(sender: Any, kind: str, record: Record) -> str:
+    if kind != "tembusan":
+        return N_("You may only send a disposition to people below you in the organisation.")
+    if secret_copy_is_restricted(sender, record):
+        return N_(
+            "A tembusan of a Rahasia or Sangat Rahasia record may go only to people already "
+            "named on it; ask a holder of archive.view_secret to copy it to others."
+        )
+    return N_("Choose recipients from the list.")
 
 
 def open_item(disposition: Disposition, user: Any) -> None:

@@ -124,6 +124,7 @@ def record_new() -> Any:
         form.tanggal.data = dt.date.today()
         if current_user.position:
             form.unit_id.data = current_user.position.unit_id
+    status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             record = records.register(current_user, form.unit_id.data, _data(form))
@@ -136,13 +137,14 @@ def record_new() -> Any:
         except storage.StorageError as error:
             db.session.rollback()
             form.file.errors = [gettext(error.message, **error.params)]
+            if isinstance(error, storage.StorageFull):
+                status = error.status  # 507: the server's disk, not the user's input
         else:
             db.session.commit()
             flash(
                 gettext("Registered with agenda number %(n)s.", n=record.agenda_number), "success"
             )
             return redirect(url_for("archive.record", record_id=record.id))
-    status = 422 if request.method == "POST" else 200
     return render_template("archive/record_form.html", form=form, record=None), status
 
 
@@ -191,10 +193,11 @@ def _hold_form(item: Record) -> HoldForm:
 
 
 def _recipient_choices(kind: str) -> list[tuple[int, str]]:
+    """Whom the form offers; ``disposition.send`` refuses, with its reason, a recipient this
+    record may not go to (a tembusan of a secret record)."""
+    allowed = disposition.allowed_recipients(current_user, kind)
     rows = db.session.execute(
-        select(User.id, User.full_name)
-        .where(User.id.in_(disposition.allowed_recipients(current_user, kind)))
-        .order_by(User.full_name)
+        select(User.id, User.full_name).where(User.id.in_(allowed)).order_by(User.full_name)
     ).all()
     return [(i, n) for i, n in rows]
 
