@@ -58,18 +58,37 @@ def register_commands(app: Flask) -> None:
 # --- schema ---------------------------------------------------------------------------
 
 
-def upgrade_all(plugin: str | None = None) -> list[tuple[str, str | None]]:
-    """Upgrade the host's schema, then every plugin's; returns (track, revision) pairs."""
+def upgrade_all(
+    plugin: str | None = None, failures: list[Any] | None = None
+) -> list[tuple[str, str | None]]:
+    """Upgrade the host's schema, then every plugin's; returns (track, revision) pairs.
+
+    A plugin that cannot be imported is skipped (the host and the others still migrate) and
+    appended to ``failures`` (``migrations.TrackFailure``); its error is stored for the
+    Plugins page once the host's schema exists."""
     from sikd_host import migrations
+    from sikd_host.plugin_state import record_error
     from sikd_host.pluginmanager import current_host
 
     host = current_host()
+    failures = [] if failures is None else failures
     done = []
-    for track in migrations.all_tracks(host, only=plugin):
+    for track in migrations.all_tracks(host, only=plugin, failures=failures):
         migrations.upgrade(db.engine, track)
         done.append((track.name, migrations.current_revision(db.engine, track)))
+    for failure in failures:  # on a new database the table did not exist when it failed
+        record_error(failure.name, host.records[failure.name].error or failure.message)
     host.sync(force=True)  # plugins waiting for their schema can start now
     return done
+
+
+def _report_skipped(failures: list[Any]) -> None:
+    for failure in failures:
+        click.echo(
+            f"warning: plugin {failure.name} skipped, it could not be loaded: {failure.message}"
+            " (see sikd plugins list)",
+            err=True,
+        )
 
 
 @click.group("db")
@@ -83,11 +102,15 @@ def db_group() -> None:
 def db_upgrade(plugin: str | None) -> None:
     """Upgrade the host's schema, then each plugin's in dependency order."""
     _known_plugin_or_fail(plugin)
+    failures: list[Any] = []
     try:
-        for name, revision in upgrade_all(plugin):
+        for name, revision in upgrade_all(plugin, failures):
             click.echo(f"{name}: {revision}")
     except Exception as error:  # noqa: BLE001 - report any database failure plainly
         raise CommandError(f"upgrade failed: {error}") from error
+    if plugin and failures:
+        raise CommandError(f"plugin {plugin} could not be loaded: {failures[0].message}")
+    _report_skipped(failures)
 
 
 @db_group.command("downgrade")
@@ -110,7 +133,10 @@ def db_downgrade(plugin: str, revision: str, drop_data: bool) -> None:
 
     _known_plugin_or_fail(plugin)
     host = current_host()
-    tracks = migrations.all_tracks(host, only=plugin)
+    failures: list[migrations.TrackFailure] = []
+    tracks = migrations.all_tracks(host, only=plugin, failures=failures)
+    if failures:
+        raise CommandError(f"plugin {plugin} could not be loaded: {failures[0].message}")
     if not tracks:
         raise CommandError(f"plugin {plugin} has no migrations")
 
@@ -156,11 +182,17 @@ def db_current() -> None:
     from sikd_host import migrations
     from sikd_host.pluginmanager import current_host
 
-    for track in migrations.all_tracks(current_host()):
+    failures: list[migrations.TrackFailure] = []
+    for track in migrations.all_tracks(current_host(), failures=failures):
         current = migrations.current_revision(db.engine, track)
         head = migrations.head_revision(track)
         state = "ok" if current == head else "needs upgrade"
         click.echo(f"{track.name}: {current or '-'} (head {head}) {state}")
+    for failure in failures:
+        stored = migrations.stored_revision(db.engine, failure.name) or "-"
+        click.echo(
+            f"{failure.name}: {stored} (head unknown) could not be loaded: {failure.message}"
+        )
 
 
 def _known_plugin_or_fail(name: str | None) -> None:
@@ -190,13 +222,17 @@ def ensure_admin(username: str, password: str | None) -> tuple[bool, str | None]
     return True, password
 
 
-def run_init(admin_username: str, admin_password: str | None) -> tuple[bool, str | None]:
-    """Schema, seeded roles, newly installed plugins enabled, and the first admin."""
+def run_init(
+    admin_username: str, admin_password: str | None, failures: list[Any] | None = None
+) -> tuple[bool, str | None]:
+    """Schema, seeded roles, newly installed plugins enabled, and the first admin.
+
+    A plugin that cannot be imported is skipped and left disabled (``failures`` lists it)."""
     from sikd_host.admin.plugins import enable_new_plugins
     from sikd_host.auth.accounts import seed_roles
     from sikd_host.pluginmanager import current_host
 
-    upgrade_all()
+    upgrade_all(failures=failures)
     seed_roles()
     enabled = enable_new_plugins("sikd init")
     created = ensure_admin(admin_username, admin_password)
@@ -217,11 +253,13 @@ def run_init(admin_username: str, admin_password: str | None) -> tuple[bool, str
 @with_appcontext
 def init_command(admin_username: str, admin_password: str | None) -> None:
     """Create or upgrade the schema, seed the roles and create the first admin."""
+    failures: list[Any] = []
     try:
-        created, password = run_init(admin_username, admin_password)
+        created, password = run_init(admin_username, admin_password, failures)
     except Exception as error:  # noqa: BLE001
         db.session.rollback()
         raise CommandError(_error_text(error)) from error
+    _report_skipped(failures)
     click.echo("Schema is up to date.")
     if created:
         click.echo(f"Admin user: {admin_username}")
@@ -246,8 +284,9 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     """Initialise, load the demo institution and serve the portal."""
     from sikd_host.demo import load_demo, load_plugin_demos
 
+    failures: list[Any] = []
     try:
-        run_init("admin", None)
+        run_init("admin", None, failures)
         password = secrets.token_urlsafe(12)
         summary = load_demo(admin_password=password)
         summaries = load_plugin_demos()
@@ -255,6 +294,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     except Exception as error:  # noqa: BLE001
         db.session.rollback()
         raise CommandError(_error_text(error)) from error
+    _report_skipped(failures)
     for line in [summary, *summaries]:
         click.echo(line)
     click.echo(f"Admin user: admin\nPassword:   {password}")

@@ -107,10 +107,12 @@ def downgrade(
 
 
 def current_revision(engine: Engine, track: Track) -> str | None:
+    return _revision_in(engine, track.version_table)
+
+
+def _revision_in(engine: Engine, table: str) -> str | None:
     with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"version_table": track.version_table}
-        )
+        context = MigrationContext.configure(connection, opts={"version_table": table})
         return context.get_current_revision()
 
 
@@ -159,8 +161,14 @@ def _tables_with_rows(connection: Connection, track: Track, lock: bool = False) 
     ]
 
 
+def version_table(plugin: str) -> str:
+    return f"alembic_version_{plugin}"
+
+
 def plugin_track(host: Any, record: Any) -> Track | None:
-    """The migration history of an imported plugin, or None when it has no tables."""
+    """The migration history of a plugin (importing it), or None when it has no tables.
+
+    Raises whatever the plugin's import or its ``sikd_migrations`` hook raises."""
     from sikd_host.extensions import db
 
     results = [value for _name, value in host.collect_from(record, "sikd_migrations") if value]
@@ -169,7 +177,7 @@ def plugin_track(host: Any, record: Any) -> Track | None:
     return Track(
         record.name,
         Path(results[0]),
-        f"alembic_version_{record.name}",
+        version_table(record.name),
         db.metadata,
         f"{record.name}_",
     )
@@ -194,11 +202,33 @@ def plugin_schema_state(host: Any, record: Any) -> tuple[str | None, str | None]
     return current_revision(db.engine, track), head_revision(track)
 
 
-def all_tracks(host: Any, only: str | None = None) -> list[Track]:
+def stored_revision(engine: Engine, plugin: str) -> str | None:
+    """The revision recorded in a plugin's version table, read without importing it."""
+    return _revision_in(engine, version_table(plugin))
+
+
+@dataclass(frozen=True)
+class TrackFailure:
+    """A plugin whose migrations could not be found: it failed to import, or its
+    ``sikd_migrations`` hook raised. ``message`` is the error; the traceback is on its
+    record (and on the Plugins page)."""
+
+    name: str
+    message: str
+
+
+def all_tracks(
+    host: Any, only: str | None = None, failures: list[TrackFailure] | None = None
+) -> list[Track]:
     """The host's track, then each installed plugin's in dependency order.
 
     Imports every compatible plugin, enabled or not, so that a disabled plugin's schema is
     kept current and it can be enabled later. ``only`` limits the list to one plugin.
+
+    A plugin that fails to import (or whose ``sikd_migrations`` raises) is recorded as
+    failed, with its traceback, and left out, so the host and the other plugins still
+    migrate; it is appended to ``failures`` when a list is given. ``SIKD_STRICT_PLUGINS=1``
+    re-raises instead.
     """
     names = tuple(host.records)
     tracks = [] if only else [host_track(names)]
@@ -207,7 +237,19 @@ def all_tracks(host: Any, only: str | None = None) -> list[Track]:
             continue
         if host.safe_mode or not record.compatible:
             continue
-        track = plugin_track(host, record)
+        if record.status == "failed" and record.module is None:  # its import failed already
+            if failures is not None:
+                failures.append(TrackFailure(record.name, record.message))
+            continue
+        try:
+            track = plugin_track(host, record)
+        except Exception as error:  # noqa: BLE001 - one broken plugin must not stop the rest
+            host.record_failure(record, error)
+            if host.strict:
+                raise
+            if failures is not None:
+                failures.append(TrackFailure(record.name, record.message))
+            continue
         if track is not None:
             tracks.append(track)
     return tracks

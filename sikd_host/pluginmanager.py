@@ -288,6 +288,14 @@ class PluginHost:
         return module
 
     def _fail(self, record: PluginRecord, error: Exception) -> None:
+        self.record_failure(record, error)
+        if self.strict:
+            raise error
+
+    def record_failure(self, record: PluginRecord, error: Exception) -> None:
+        """Mark the plugin failed, with its traceback, in memory and in the database; log it.
+
+        Never raises: callers that must stop (strict mode) re-raise themselves."""
         from sikd_host.plugin_state import record_error
 
         record.status = "failed"
@@ -298,8 +306,6 @@ class PluginHost:
             if record.module is not None and self.pm.is_registered(record.module):
                 self.pm.unregister(record.module)
         record_error(record.name, record.error)
-        if self.strict:
-            raise error
 
     def _deactivate(self, record: PluginRecord, status: str, message: str) -> None:
         if record.module is not None and self.pm.is_registered(record.module):
@@ -439,7 +445,6 @@ class PluginHost:
             return
         babel.translation_directories.append(str(folder))
         babel.instance.domain_instance.cache.clear()
-
 
     def _apply_settings(self, defaults: dict[str, Any]) -> None:
         """Plugin settings: defaults < sikd.toml < SIKD_* (coerced) < create_app(config)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from sikd_host.plugin_state import last_errors, set_enabled
 from sikd_host.pluginmanager import PluginHost, PluginRecord, current_host
 
 bp = Blueprint("plugins", __name__, url_prefix="/admin/plugins")
+T = TypeVar("T")
 
 
 class PluginError(ValueError):
@@ -37,10 +39,14 @@ class PluginRow:
 
     @property
     def needs_upgrade(self) -> bool:
-        return self.current != self.head
+        """Its schema is behind its head (known only for a loaded plugin)."""
+        return self.head is not None and self.current != self.head
 
 
 def plugin_rows(host: PluginHost) -> list[PluginRow]:
+    """One row per installed plugin, without importing any: a plugin is imported only when
+    it is to be active. A plugin that is not loaded shows what its entry point's metadata
+    gives and the revision stored in its version table; its head is known once loaded."""
     from sikd_host.plugin_state import read_enabled
 
     enabled = read_enabled() or {}
@@ -48,11 +54,13 @@ def plugin_rows(host: PluginHost) -> list[PluginRow]:
     rows = []
     for record in host.ordered():
         current = head = None
-        if record.compatible and not host.safe_mode:
+        if record.module is not None and not host.safe_mode:
             try:
                 current, head = migrations.plugin_schema_state(host, record)
-            except Exception as error:  # noqa: BLE001 - an unimportable plugin
+            except Exception as error:  # noqa: BLE001 - its migrations hook raised
                 record.error = record.error or str(error)
+        else:
+            current = migrations.stored_revision(db.engine, record.name)
         rows.append(
             PluginRow(
                 record,
@@ -79,7 +87,7 @@ def enable_plugin(actor: Any, name: str) -> None:
     record = _record(host, name)
     if not record.compatible:
         raise PluginError(N_("%(name)s does not support this host version."), name=name)
-    current, head = migrations.plugin_schema_state(host, record)
+    current, head = _loaded(host, record, migrations.plugin_schema_state)
     if current != head:
         raise PluginError(
             N_("%(name)s cannot be enabled until its migrations have run (sikd db upgrade)."),
@@ -97,6 +105,18 @@ def enable_plugin(actor: Any, name: str) -> None:
     db.session.commit()
 
 
+def _loaded(host: PluginHost, record: PluginRecord, read: Callable[..., T]) -> T:
+    """``read(host, record)``, which imports the plugin; a plugin whose import (or hook)
+    raises is recorded as failed and refused with its error."""
+    try:
+        return read(host, record)
+    except Exception as error:  # noqa: BLE001 - the plugin's own code raised
+        host.record_failure(record, error)
+        raise PluginError(
+            N_("%(name)s could not be loaded: %(error)s"), name=record.name, error=record.message
+        ) from error
+
+
 def enable_new_plugins(actor: Any) -> list[str]:
     """Enable every installed plugin that has no recorded state yet (used by sikd init),
     then tick each loaded one's permissions on the roles it suggests. Commits."""
@@ -104,7 +124,11 @@ def enable_new_plugins(actor: Any) -> list[str]:
 
     host = current_host()
     known = read_enabled() or {}
-    names = [r.name for r in host.ordered() if r.name not in known and r.compatible]
+    names = [
+        r.name
+        for r in host.ordered()
+        if r.name not in known and r.compatible and r.status != "failed"
+    ]
     for name in names:
         set_enabled(name, True)
     db.session.commit()
@@ -148,7 +172,7 @@ def disable_plugin(actor: Any, name: str) -> None:
 def upgrade_plugin(actor: Any, name: str) -> str | None:
     host = current_host()
     record = _record(host, name)
-    track = migrations.plugin_track(host, record)
+    track = _loaded(host, record, migrations.plugin_track)
     if track is None:
         return None
     migrations.upgrade(db.engine, track)

@@ -416,3 +416,69 @@ def test_new_plugin_waits_for_an_admin_to_enable_it(site, database_url, tmp_path
     app = new_app(database_url, tmp_path, enable_new=False)
     record = current_host(app).records["good"]
     assert record.status == "disabled" and record.module is None
+
+
+def test_plugin_raising_on_import_stops_neither_init_nor_upgrade(site, database_url, tmp_path):
+    """An installed plugin that raises on import (never enabled) is skipped by the migration
+    commands, which migrate the host and the other plugins, warn, and exit 0; the commands
+    aimed at that plugin alone exit 1 with its error, never a traceback."""
+    from sikd_host.plugin_state import read_enabled
+
+    install_fake(site, "broken", BROKEN["import"])
+    app = new_app(database_url, tmp_path, enable_new=False)
+    assert current_host(app).records["broken"].module is None  # not enabled: not imported
+    runner = app.test_cli_runner()
+    upgrade = runner.invoke(args=["db", "upgrade"])
+    assert upgrade.exit_code == 0, upgrade.output
+    assert all(f"{name}: " in upgrade.stdout for name in ("host", "archive", "simantap"))
+    assert "plugin broken skipped" in upgrade.stderr and "boom at import" in upgrade.stderr
+    init = runner.invoke(args=["init", "--password", "a long enough password"])
+    assert init.exit_code == 0, init.output
+    assert "Schema is up to date." in init.stdout and "Admin user: admin" in init.stdout
+    assert "plugin broken skipped" in init.stderr
+    with app.app_context():
+        state = read_enabled()
+    assert state["broken"] is False and state["archive"] and state["simantap"]
+    for args in (["db", "upgrade", "--plugin", "broken"], ["plugins", "enable", "broken"]):
+        refused = runner.invoke(args=args)
+        assert refused.exit_code == 1, (args, refused.output)
+        assert "broken" in refused.output and "boom at import" in refused.output
+        assert "Traceback" not in refused.output
+    current = runner.invoke(args=["db", "current"])
+    assert current.exit_code == 0, current.output
+    assert "archive: " in current.output and "ok" in current.output
+    assert "broken: - (head unknown) could not be loaded: boom at import" in current.output
+
+
+def test_enabling_a_plugin_that_raises_on_import_is_refused_with_its_error(
+    site, database_url, tmp_path, make_user
+):
+    install_fake(site, "broken", BROKEN["import"])
+    app = new_app(database_url, tmp_path, enable_new=False)
+    client = admin_client(app, make_user)
+    response = client.post("/admin/plugins/broken/enable")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).data.decode()
+    assert "boom at import" in page and "broken" in page
+    with app.app_context():
+        from sikd_host.plugin_state import read_enabled
+
+        assert not read_enabled().get("broken")
+    assert client.get("/arsip/").status_code == 200
+
+
+def test_plugins_page_and_list_do_not_import_a_disabled_plugin(
+    site, database_url, tmp_path, make_user
+):
+    import sys
+
+    install_fake(site, "good", GOOD)
+    app = new_app(database_url, tmp_path, enable_new=False)
+    client = admin_client(app, make_user)
+    page = client.get("/admin/plugins/")
+    assert page.status_code == 200 and 'data-plugin="good"' in page.data.decode()
+    listing = app.test_cli_runner().invoke(args=["plugins", "list"])
+    assert listing.exit_code == 0 and "good\t1.0\t" in listing.output
+    assert "The good test plugin" in listing.output  # from the distribution's metadata
+    assert "good_mod" not in sys.modules
+    assert current_host(app).records["good"].module is None
