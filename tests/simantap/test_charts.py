@@ -163,7 +163,18 @@ def test_line_chart_points_carry_series_period_and_value():
     assert {"0", "20", "40", "60", "80", "100"} <= set(labels) and "Score" in labels
     legend = list(root.iterfind(".//svg:g[@class='legend-item']", NS))
     assert [g.find("svg:title", NS).text for g in legend] == ["Kinerja", HOSTILE]
-    assert texts(legend[1])[0] == HOSTILE[:23] + "\u2026"  # shortened, whole in the title
+    assert texts(legend[1])[0] == HOSTILE  # a long name gets a row of its own
+
+
+def test_legends_keep_names_whole_when_they_fit_and_shorten_them_otherwise():
+    assert charts.legend_layout(["Kinerja", "Potensial"], 520) == (3, 21)
+    assert charts.legend_layout(["a", "x" * 30], 520)[0] == 2
+    assert charts.legend_layout(["x" * 200], 520) == (1, 73)
+    long_name = "Unit " * 40
+    root = parse(charts.line_chart(["2025"], [(long_name, [1.0])], title="t", description="d"))
+    item = root.find(".//svg:g[@class='legend-item']", NS)
+    assert item.find("svg:title", NS).text == long_name
+    assert texts(item)[0].endswith("\u2026") and len(texts(item)[0]) <= 73
 
 
 def test_line_chart_checks_its_input_and_draws_empty_series():

@@ -161,6 +161,17 @@ def _wrapped(
     return f'<text font-size="{_n(size)}" fill="{INK}" text-anchor="{anchor}">{spans}</text>'
 
 
+def legend_layout(names: Sequence[str], width: float, size: float = 11) -> tuple[int, int]:
+    """How many legend entries fit in a row of ``width`` (3, 2 or 1) so that the longest
+    name shows whole when it can, and how many characters an entry may then show."""
+    longest = max((len(str(name)) for name in names), default=0)
+    for per_row in (3, 2, 1):
+        chars = int(width / per_row / (size * 0.6)) - 5
+        if longest <= chars or per_row == 1:
+            return per_row, max(chars, 8)
+    raise AssertionError("unreachable")
+
+
 def _svg(chart_id: str, width: float, height: float, title: str, desc: str, body: str) -> Markup:
     if not SAFE_ID.match(chart_id):
         raise ValueError(f"not a usable element id: {chart_id!r}")
@@ -302,7 +313,8 @@ def line_chart(
     step = nice_step(top_value - y_min)
     left, top, plot_w, plot_h = 64.0, 16.0, 520.0, 220.0
     width = left + plot_w + 36
-    legend_rows = math.ceil(len(series) / 3) if series else 0
+    per_row, chars = legend_layout([name for name, _values in series], plot_w)
+    legend_rows = math.ceil(len(series) / per_row) if series else 0
     height = top + plot_h + 44 + legend_rows * 20 + 8
 
     def x_of(i: int) -> float:
@@ -373,14 +385,14 @@ def line_chart(
     legend_top = top + plot_h + 40
     for s, (name, _values) in enumerate(series):
         colour, dash = PALETTE[s % len(PALETTE)], DASHES[s % len(DASHES)]
-        x = left + (s % 3) * (plot_w / 3)
-        y = legend_top + (s // 3) * 20
+        x = left + (s % per_row) * (plot_w / per_row)
+        y = legend_top + (s // per_row) * 20
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(
             f'<g class="legend-item"><title>{_e(name)}</title>'
             f'<line x1="{_n(x)}" y1="{_n(y)}" x2="{_n(x + 24)}"'
             f' y2="{_n(y)}" stroke="{colour}" stroke-width="2.5"{dash_attr}/>'
-            + _text(x + 30, y + 4, _lines(name, 24, 1)[0], size=11) + "</g>"
+            + _text(x + 30, y + 4, _lines(name, chars, 1)[0], size=11) + "</g>"
         )  # fmt: skip
     return _svg(chart_id, width, height, title, description, "".join(parts))
 
@@ -429,7 +441,9 @@ def bar_chart(
     left, top, plot_w, bar_h, gap = 180.0, 12.0, 400.0, 22.0, 12.0
     width = left + plot_w + 64
     plot_h = len(bars) * (bar_h + gap) + gap
-    legend_rows = math.ceil(len(segments) / 3) if stacked else 0
+    legend_x, legend_w = 16.0, width - 32
+    per_row, chars = legend_layout(segments, legend_w)
+    legend_rows = math.ceil(len(segments) / per_row) if stacked else 0
     height = top + plot_h + 40 + (16 if value_label else 0) + legend_rows * 20 + 8
 
     def x_of(value: float) -> float:
@@ -490,12 +504,12 @@ def bar_chart(
     if stacked:
         legend_top = top + plot_h + 40 + (16 if value_label else 0)
         for s, name in enumerate(segments):
-            x = left + (s % 3) * (plot_w / 3)
-            y = legend_top + (s // 3) * 20
+            x = legend_x + (s % per_row) * (legend_w / per_row)
+            y = legend_top + (s // per_row) * 20
             parts.append(
                 f'<g class="legend-item"><title>{_e(name)}</title>'
                 f'<rect x="{_n(x)}" y="{_n(y - 10)}" width="14"'
                 f' height="14" fill="{palette[s % len(palette)]}"/>'
-                + _text(x + 20, y + 2, _lines(name, 26, 1)[0], size=11) + "</g>"
+                + _text(x + 20, y + 2, _lines(name, chars, 1)[0], size=11) + "</g>"
             )  # fmt: skip
     return _svg(chart_id, width, height, title, description, "".join(parts))
