@@ -64,7 +64,7 @@ def plugin_rows(host: PluginHost) -> list[PluginRow]:
         rows.append(
             PluginRow(
                 record,
-                enabled.get(record.name, True),
+                enabled.get(record.name, False),
                 host.hook_names(record),
                 current,
                 head,

@@ -482,3 +482,17 @@ def test_plugins_page_and_list_do_not_import_a_disabled_plugin(
     assert "The good test plugin" in listing.output  # from the distribution's metadata
     assert "good_mod" not in sys.modules
     assert current_host(app).records["good"].module is None
+
+
+def test_a_never_enabled_plugin_is_shown_disabled(site, database_url, tmp_path, make_user):
+    install_fake(site, "good", GOOD)
+    app = new_app(database_url, tmp_path, enable_new=False)
+    client = admin_client(app, make_user)
+    client.post("/language", data={"language": "en"})
+    page = client.get("/admin/plugins/").data.decode()
+    section = page.split('data-plugin="good"', 1)[1].split("</section>", 1)[0]
+    assert "/admin/plugins/good/enable" in section
+    assert "/admin/plugins/good/disable" not in section
+    assert 'Enabled</dt><dd class="col-sm-9">no</dd>' in section
+    listing = app.test_cli_runner().invoke(args=["plugins", "list"])
+    assert "good\t1.0\tdisabled\tdisabled" in listing.output
