@@ -158,6 +158,8 @@ def _register_request_hooks(app: Flask) -> None:
             return None
         if request.endpoint is None:
             abort(404)
+        if request.blueprints and not plugins.is_active_blueprint(request.blueprints[-1]):
+            abort(404)  # the plugin is disabled: its pages are absent, for everyone
         if not current_user.is_authenticated:
             return current_app.login_manager.unauthorized()
         if _session_too_old():
@@ -165,8 +167,6 @@ def _register_request_hooks(app: Flask) -> None:
             session.clear()
             return current_app.login_manager.unauthorized()
         session.permanent = True
-        if request.blueprints and not plugins.is_active_blueprint(request.blueprints[-1]):
-            abort(404)  # the plugin is disabled: its pages are absent
         return None
 
 

@@ -29,6 +29,29 @@ def test_every_non_public_route_redirects_anonymous_users_to_login(app, client):
             assert response.location.startswith("/login"), (method, url)
 
 
+def test_a_disabled_plugins_routes_answer_404_even_to_anonymous_users(app, client, runner):
+    from sikd_host.pluginmanager import current_host
+
+    host = current_host(app)
+    for plugin in ("archive", "simantap"):
+        assert runner.invoke(args=["plugins", "disable", plugin]).exit_code == 0
+    host.sync(force=True)
+    rules = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if host.blueprint_owner.get(rule.endpoint.rpartition(".")[0])
+    ]
+    assert {host.blueprint_owner[r.endpoint.rpartition(".")[0]] for r in rules} >= {
+        "archive",
+        "simantap",
+    }
+    for rule in rules:
+        url = _example_url(rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code == 404, (method, url, response.status_code)
+
+
 def test_public_routes_answer_without_login(client):
     assert client.get("/login").status_code == 200
     assert client.get("/healthz").json["status"] == "ok"
