@@ -3,7 +3,9 @@
 A user sees the records of their own unit (and of its whole subtree when they lead it),
 records sent or copied to them, and everything with ``archive.view_all``. Rahasia and
 Sangat Rahasia records are shown only to their named recipients (and the person who
-registered them) and to holders of ``archive.view_secret``.
+registered them) and to holders of ``archive.view_secret``. A berkas (case file) is seen by
+the people of its unit (its subtree's head), by whoever opened it and with
+``archive.view_all``; the records counted in it are only those the user may see.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from sikd_archive.models import Disposition, Record
+from sikd_archive.models import Berkas, Disposition, Record
 from sikd_host.plugin_api import org
 
 SECRET = ("R", "SR")
@@ -36,13 +38,14 @@ def named_user_ids(record_id: int) -> Any:
     return recipients.union(registrar)
 
 
-def own_units(user: Any) -> ColumnElement[bool]:
+def own_units(user: Any, unit_id: Any = Record.unit_id) -> ColumnElement[bool]:
+    """``unit_id`` is the user's unit, or in the subtree of the unit they lead."""
     position = user.position
     if position is None:
         return false()
     if org.leads_unit(user):
-        return Record.unit_id.in_(org.unit_subtree_ids(position.unit_id))
-    return Record.unit_id == position.unit_id
+        return unit_id.in_(org.unit_subtree_ids(position.unit_id))
+    return unit_id == position.unit_id
 
 
 def visible(user: Any) -> ColumnElement[bool]:
@@ -58,3 +61,14 @@ def visible(user: Any) -> ColumnElement[bool]:
 
 def visible_ids(user: Any) -> Any:
     return select(Record.id).where(visible(user))
+
+
+def berkas_visible(user: Any) -> ColumnElement[bool]:
+    """The WHERE condition of the berkas (case files) ``user`` may see: those of their own
+    unit (of the subtree they lead), those they opened, and every one with
+    ``archive.view_all``. Their records stay filtered by :func:`visible` on their own."""
+    if user is None or not user.is_authenticated:
+        return false()
+    if user.has_permission("archive.view_all"):
+        return true()
+    return or_(own_units(user, Berkas.unit_id), Berkas.created_by_id == user.id)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from sikd_archive import records
+from sikd_archive import access, records
 from sikd_archive.forms import BerkasForm, CloseBerkasForm
 from sikd_archive.models import Berkas, Klasifikasi, Record
 from sikd_archive.views import ID, bp
@@ -62,23 +62,43 @@ def berkas_list() -> Any:
             return redirect(url_for("archive.berkas_list"))
     else:
         status = 422
-    rows = db.session.execute(
-        select(Berkas, func.count(Record.id))
-        .join(Record, Record.berkas_id == Berkas.id, isouter=True)
-        .group_by(Berkas.id)
-        .order_by(Berkas.closed_on.is_not(None), Berkas.number)
-    ).all()
     return render_template(
-        "archive/berkas.html", rows=rows, form=form, close=CloseBerkasForm()
+        "archive/berkas.html", rows=_listed(), form=form, close=CloseBerkasForm()
     ), status
+
+
+def _listed() -> list[Any]:
+    """The berkas the user may see, open ones first, each with the number of its records
+    the user may see (one query)."""
+    count = (
+        select(func.count(Record.id))
+        .where(Record.berkas_id == Berkas.id, access.visible(current_user))
+        .correlate(Berkas)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.execute(
+            select(Berkas, count.label("records"))
+            .where(access.berkas_visible(current_user))
+            .order_by(Berkas.closed_on.is_not(None), Berkas.number)
+        ).all()
+    )
+
+
+def visible_berkas(berkas_id: int) -> Berkas:
+    """The berkas if the current user may see it; otherwise 404, as if it did not exist."""
+    berkas = db.session.scalar(
+        select(Berkas).where(Berkas.id == berkas_id, access.berkas_visible(current_user))
+    )
+    if berkas is None:
+        abort(404)
+    return berkas
 
 
 @bp.route(f"/berkas/<{ID}:berkas_id>/tutup", methods=["POST"])
 @permission_required("archive.register")
 def berkas_close(berkas_id: int) -> Any:
-    berkas = db.session.get(Berkas, berkas_id)
-    if berkas is None:
-        abort(404)
+    berkas = visible_berkas(berkas_id)
     form = CloseBerkasForm()
     if not form.validate_on_submit() or form.closed_on.data < berkas.opened_on:
         flash(gettext("Give a closing date on or after the opening date."), "danger")

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
+from sikd_archive import access
 from sikd_archive import klasifikasi as scheme
 from sikd_archive.forms import ImportForm
 from sikd_archive.models import Klasifikasi, Record
@@ -56,9 +57,11 @@ def klasifikasi() -> Any:
                 return redirect(url_for("archive.klasifikasi"))
         else:
             status = 422
-    counts = dict(
+    counts = dict(  # of the records the user may see: no hidden or secret one is counted
         db.session.execute(
-            select(Record.klasifikasi_id, func.count()).group_by(Record.klasifikasi_id)
+            select(Record.klasifikasi_id, func.count())
+            .where(access.visible(current_user))
+            .group_by(Record.klasifikasi_id)
         ).all()
     )
     codes = db.session.scalars(select(Klasifikasi).order_by(Klasifikasi.code)).all()

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from sikd_archive import access, disposition, records
@@ -38,15 +38,18 @@ from sikd_host.plugin_api import (
 PAGE_SIZE = 50
 
 
-def _choices(form: RecordForm) -> None:
+def _choices(form: RecordForm, record: Record | None = None) -> None:
+    """The form's choices: every code, every unit, and the open berkas the user may see
+    (plus the record's own berkas, so that editing never drops it)."""
     codes = db.session.execute(
         select(Klasifikasi.id, Klasifikasi.code, Klasifikasi.name).order_by(Klasifikasi.code)
     ).all()
     form.klasifikasi_id.choices = [(0, "-")] + [(i, f"{c} {n}") for i, c, n in codes]
+    offered = and_(Berkas.closed_on.is_(None), access.berkas_visible(current_user))
+    if record is not None and record.berkas_id is not None:
+        offered = or_(offered, Berkas.id == record.berkas_id)
     open_berkas = db.session.execute(
-        select(Berkas.id, Berkas.number, Berkas.title)
-        .where(Berkas.closed_on.is_(None))
-        .order_by(Berkas.number)
+        select(Berkas.id, Berkas.number, Berkas.title).where(offered).order_by(Berkas.number)
     ).all()
     form.berkas_id.choices = [(0, "-")] + [(i, f"{n} {t}") for i, n, t in open_berkas]
     units = db.session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)).all()
@@ -207,7 +210,7 @@ def _recipient_choices(kind: str) -> list[tuple[int, str]]:
 def record_edit(record_id: int) -> Any:
     item = visible_record(record_id)
     form = RecordForm(obj=item)
-    _choices(form)
+    _choices(form, item)
     if request.method == "GET":
         form.klasifikasi_id.data = item.klasifikasi_id or 0
         form.berkas_id.data = item.berkas_id or 0
