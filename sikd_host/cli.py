@@ -38,6 +38,7 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from sikd_host.backup import backup_command, restore_command
     from sikd_host.jobs.cli import worker_command
     from sikd_host.storage.cli import storage_group
 
@@ -51,6 +52,8 @@ def register_commands(app: Flask) -> None:
         plugins_group,
         storage_group,
         worker_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 
