@@ -18,6 +18,7 @@ from sikd_host.database import configure_sqlite, engine_options, normalise_url
 from sikd_host.extensions import babel, csrf, db, limiter, login_manager
 from sikd_host.i18n import select_locale
 from sikd_host.pluginmanager import PluginHost, current_host
+from sikd_host.query import IntegerConverter, refuse_nul_characters
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -36,6 +37,8 @@ class SikdFlask(Flask):
     def __init__(self, *args: Any, **kwargs: Any):
         self.plugin_templates = ChoiceLoader([])  # plugins' folders are appended as they load
         super().__init__(*args, **kwargs)
+        # Before any rule is added: every <int:...> of the host and the plugins is bounded.
+        self.url_map.converters["int"] = IntegerConverter
 
     def create_global_jinja_loader(self) -> BaseLoader:
         original = ChoiceLoader([super().create_global_jinja_loader(), self.plugin_templates])
@@ -150,6 +153,8 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.before_request
     def require_login() -> Any:
         plugins = current_host()

@@ -13,6 +13,15 @@ from sikd_host.extensions import db
 from sikd_host.permissions import MissingPermission
 
 
+class BadInput(Exception):
+    """Input that cannot be read (a bad query argument, a NUL character): answered 400 with
+    ``message`` (an English msgid) translated with ``params``."""
+
+    def __init__(self, message: str, **params: Any):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+
 def _messages() -> dict[int, tuple[str, str]]:
     return {
         400: (
@@ -48,6 +57,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(MissingPermission)
     def missing_permission(error: MissingPermission) -> Any:
         return render_error(403, _("Missing permission: %(name)s", name=error.permission))
+
+    @app.errorhandler(BadInput)
+    def bad_input(error: BadInput) -> Any:
+        return render_error(400, _(error.message, **error.params))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> Any:

@@ -16,6 +16,8 @@ from typing import IO, Any
 
 from sikd_host.i18n import N_
 
+NUL_MESSAGE = N_("This cell contains a NUL character, which no field may hold.")
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -66,7 +68,23 @@ def _rows_from_csv(data: bytes) -> Iterator[list[str]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        yield from reader
+    except csv.Error:  # a cell over the field limit, broken quoting
+        raise TableError(
+            [
+                Problem(
+                    reader.line_num,
+                    "",
+                    N_(
+                        "This row cannot be read: a cell is longer than %(n)s characters "
+                        "or its quotes are not closed."
+                    ),
+                    {"n": csv.field_size_limit()},
+                )
+            ]
+        ) from None
 
 
 def _rows_from_xlsx(data: bytes) -> Iterator[list[str]]:
@@ -82,6 +100,10 @@ def _rows_from_xlsx(data: bytes) -> Iterator[list[str]]:
         sheet = workbook.worksheets[0]
         for values in sheet.iter_rows(values_only=True):
             yield [_cell(value) for value in values]
+    except Exception:  # noqa: BLE001 - a workbook damaged past its first bytes
+        raise TableError(
+            [Problem(0, "", N_("The file is not a readable XLSX workbook."))]
+        ) from None
     finally:
         workbook.close()
 
@@ -105,15 +127,21 @@ def read_table(
     header = [_cell(value).lower() for value in next(rows, [])]
     while header and header[-1] == "":
         header.pop()
+    if any("\x00" in name for name in header):
+        raise TableError([Problem(1, "", NUL_MESSAGE)])
     check_header(header, columns, optional)
     table = Table(columns=header, rows=[])
+    nul: list[Problem] = []
     for number, values in enumerate(rows, start=2):
         cells = [_cell(value) for value in values]
         if not any(cells):
             continue
         row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
+        nul += [Problem(number, name, NUL_MESSAGE) for name in header if "\x00" in row[name]]
         row["_row"] = number  # type: ignore[assignment]
         table.rows.append(row)
+    if nul:  # no database can be trusted with it (PostgreSQL refuses it in text)
+        raise TableError(nul)
     return table
 
 

@@ -18,6 +18,7 @@ from sikd_host.extensions import db
 from sikd_host.i18n import N_
 from sikd_host.org.models import Position
 from sikd_host.permissions import permission_required
+from sikd_host.query import page_arg
 from sikd_host.registry import all_permissions
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -28,7 +29,7 @@ PAGE_SIZE = 50
 @permission_required("admin.users")
 def users() -> Any:
     query = request.args.get("q", "").strip()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     statement = select(User).options(selectinload(User.position)).order_by(User.username)
     if query:
         like = f"%{query.lower()}%"

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, select
 from sikd_host.audit.models import AuditEvent
 from sikd_host.extensions import db
 from sikd_host.permissions import permission_required
+from sikd_host.query import page_arg
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 PAGE_SIZE = 100
@@ -71,7 +72,7 @@ def filtered(errors: list[str]) -> Select:
 def events() -> Any:
     errors: list[str] = []
     statement = filtered(errors)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     rows = (
         []
         if errors

@@ -49,7 +49,7 @@ def parse_nip(raw: str, today: dt.date | None = None) -> NIP:
     """Parse and validate a NIP; raise :class:`NIPError` naming the first problem."""
     today = today or dt.date.today()
     digits = normalize(raw)
-    if len(digits) != 18 or not digits.isdigit():
+    if len(digits) != 18 or not (digits.isascii() and digits.isdigit()):  # not "²" or "١"
         raise NIPError(N_("A NIP has exactly 18 digits."))
     try:
         birth = dt.date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
