@@ -203,6 +203,14 @@ def simantap_score_sources() -> list[Any]:
     return [SikdActivity()]
 
 
+@hookimpl(optionalhook=True)
+def simantap_unit_activity(periods: Any) -> dict[str, dict[int, Any]]:
+    """Disposition figures per work unit for Simantap's unit performance page."""
+    from sikd_archive.unit_activity import unit_activity
+
+    return unit_activity(periods)
+
+
 @hookimpl
 def sikd_demo_data(seed: int) -> str | None:
     from sikd_archive.demo import load_demo
