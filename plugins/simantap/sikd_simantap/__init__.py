@@ -125,6 +125,11 @@ def sikd_menu_items(user: Any) -> list[MenuItem]:
             item("simantap.ninebox", _l("Nine-box"), "simantap.ninebox", "simantap.use", 20),
             item("simantap.employees", _l("Employees"), "simantap.employees", "simantap.use", 25),
         ]
+    if _sees_others(user) or user.has_permission("simantap.succession"):
+        items.append(
+            item("simantap.units", _l("Work-unit performance"), "simantap.units_page",
+                 "simantap.use", 26)
+        )  # fmt: skip
     # HR and the placement committee: the fairness view and the printable reports
     reader = next(
         (p for p in ("simantap.succession", "simantap.view_all") if user.has_permission(p)), None

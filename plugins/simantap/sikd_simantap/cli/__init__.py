@@ -10,4 +10,4 @@ def simantap_cli() -> None:
     """Talent management: imports, periods, scoring runs, exports."""
 
 
-from sikd_simantap.cli import imports, periods, scoring, succession  # noqa: E402, F401
+from sikd_simantap.cli import imports, periods, scoring, succession, units  # noqa: E402, F401

@@ -19,4 +19,5 @@ from sikd_simantap.views import (  # noqa: E402, F401
     runs,
     succession,
     talent,
+    units,
 )
