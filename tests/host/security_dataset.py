@@ -1,0 +1,178 @@
+"""A small seeded institution for the access-control matrix and the fuzz tests
+(``from security_dataset import ...``).
+
+The demo institution (host, archive and Simantap demo data, built from their fixed seeds)
+plus one account per seeded role that holds only that role, and a leader: a pimpinan who
+holds the top structural position of the unit that owns the chosen record. Every object a
+URL can name exists once (a record with its attachment, a disposition, a berkas, a period
+with its published run, a 360 form, a critical position with a frozen plan, a job), owned
+by demo people, never by the matrix's accounts, so that the matrix also shows who may open
+another person's object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, inspect, select, text
+
+from sikd_host.testing import TEST_PASSWORD, log_in
+
+ROLES = ("admin", "pimpinan", "leader", "arsiparis", "sdm", "pegawai")
+IDENTITIES = ("anonymous", *ROLES)
+MISSING = 2_000_000_000  # an id no object of the dataset has (within a database integer)
+
+# Tables a refused request may still write to, by design: none. The login form's failed
+# attempt is not a refusal (200, audited as auth.login_failed) and is left out of the fuzz
+# of other forms; see test_fuzz.py.
+APPEND_ONLY: tuple[str, ...] = ()
+
+
+@dataclass
+class Dataset:
+    users: dict[str, str]  # identity -> user name
+    ids: dict[str, Any]  # object name -> id (or code)
+    owners: dict[str, str] = field(default_factory=dict)  # object -> user name of its owner
+
+
+def build(app: Flask, make_user: Any) -> Dataset:
+    from sikd_archive.models import Attachment, Berkas, Disposition, Record
+    from sikd_simantap import succession
+    from sikd_simantap.models import Assignment, CriticalPosition, Period, Result, Run
+
+    from sikd_host.auth.models import Role, User
+    from sikd_host.demo import load_demo, load_plugin_demos
+    from sikd_host.extensions import db
+    from sikd_host.jobs.models import Job
+    from sikd_host.org.models import Position
+    from sikd_host.org.queries import leads_unit
+
+    with app.app_context():
+        load_demo(TEST_PASSWORD)  # every demo employee logs in with the test password
+        load_plugin_demos()
+        db.session.commit()
+
+        record = db.session.scalar(
+            select(Record)
+            .join(Attachment, Attachment.record_id == Record.id)
+            .where(Record.keamanan == "B")
+            .order_by(Record.id)
+            .limit(1)
+        )
+        attachment = db.session.scalar(
+            select(Attachment.id).where(Attachment.record_id == record.id).limit(1)
+        )
+        heads = [
+            p
+            for p in db.session.scalars(
+                select(Position).where(Position.unit_id == record.unit_id).order_by(Position.id)
+            )
+            if p.is_structural and (p.superior is None or p.superior.unit_id != p.unit_id)
+        ]
+        head = heads[0]
+        disposition = db.session.scalar(select(Disposition).order_by(Disposition.id).limit(1))
+        berkas = db.session.scalar(select(Berkas.id).order_by(Berkas.id).limit(1))
+        run = db.session.scalar(select(Run).where(Run.published.is_(True)).limit(1))
+        period = db.session.get(Period, run.period_id)
+        # an employee of the record's unit with a result in the published run
+        employee = db.session.scalar(
+            select(User)
+            .join(Result, Result.user_id == User.id)
+            .join(Position, Position.id == User.position_id)
+            .where(
+                Result.run_id == run.id,
+                Position.unit_id == record.unit_id,
+                Position.kind != "struktural",
+            )
+            .order_by(User.id)
+            .limit(1)
+        )
+        assignment = db.session.scalar(
+            select(Assignment).where(Assignment.period_id == period.id).order_by(Assignment.id)
+        )
+        critical = db.session.scalar(
+            select(CriticalPosition.position_id).order_by(CriticalPosition.position_id)
+        )
+        pegawai_role = db.session.scalar(select(Role.id).where(Role.name == "pegawai"))
+        hr = db.session.scalar(
+            select(User).join(User.roles).where(Role.name == "sdm").order_by(User.id)
+        )
+        succession.freeze(critical, hr, "frozen for the access matrix")
+        job = Job(
+            id=uuid.uuid4().hex,
+            function="sikd_simantap.jobs:score",
+            title="Scoring run of period %(code)s",
+            title_params={"code": period.code},
+            status="done",
+            user_id=hr.id,
+            created_at=dt.datetime(2026, 1, 1),
+            finished_at=dt.datetime(2026, 1, 1),
+        )
+        db.session.add(job)
+        db.session.commit()
+        ids = {
+            "record": record.id,
+            "attachment": attachment,
+            "disposition": disposition.id,
+            "berkas": berkas,
+            "unit": record.unit_id,
+            "position": critical,
+            "head_position": head.id,
+            "period": period.id,
+            "period_code": period.code,
+            "run": run.id,
+            "employee": employee.id,
+            "assignment": assignment.id,
+            "role": pegawai_role,
+            "job": job.id,
+        }
+        owners = {
+            "disposition": db.session.get(User, disposition.recipient_id).username,
+            "assignment": db.session.get(User, assignment.rater_id).username,
+            "employee": employee.username,
+            "job": hr.username,
+        }
+    users = {}
+    for role in ROLES:
+        name = f"m_{role}"
+        if role == "leader":
+            make_user(name, roles=["pimpinan"], position_id=head.id)
+        else:
+            make_user(name, roles=[role])
+        users[role] = name
+    with app.app_context():
+        leader = db.session.scalar(select(User).where(User.username == users["leader"]))
+        assert leads_unit(leader), "the leader must lead the record's unit"
+    return Dataset(users=users, ids=ids, owners=owners)
+
+
+def client_for(app: Flask, identity: str, dataset: Dataset) -> FlaskClient:
+    """A test client logged in as ``identity`` (none for anonymous)."""
+    client = app.test_client()
+    if identity != "anonymous":
+        response = log_in(client, dataset.users.get(identity, identity))
+        assert response.status_code == 302, f"cannot log in as {identity}"
+    return client
+
+
+def row_counts(app: Flask) -> dict[str, int]:
+    """The number of rows of every table (one query per table)."""
+    from sikd_host.extensions import db
+
+    with app.app_context():
+        names = [
+            name
+            for name in inspect(db.engine).get_table_names()
+            if not name.startswith("alembic_version")
+        ]
+        counts = {
+            name: db.session.scalar(select(func.count()).select_from(text(f'"{name}"')))
+            for name in names
+        }
+        db.session.rollback()
+        return counts
