@@ -22,10 +22,11 @@ class MenuItem:
     section_label: Any = None
     url_values: dict[str, Any] = field(default_factory=dict)
     plugin: str = "host"
+    href: str | None = None  # filled in by the host once the URL is built
 
     @property
     def url(self) -> str:
-        return url_for(self.endpoint, **self.url_values)
+        return self.href if self.href is not None else url_for(self.endpoint, **self.url_values)
 
 
 @dataclass(frozen=True)

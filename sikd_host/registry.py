@@ -5,14 +5,20 @@ The host declares its own items here; plugins add theirs through hooks (see hook
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from jinja2.runtime import Context
+from jinja2.utils import pass_context
 from markupsafe import Markup
 
 from sikd_host.menus import MenuItem, Widget, visible
 from sikd_host.permissions import HOST_PERMISSIONS, Permission
+
+log = logging.getLogger("sikd.plugins")
 
 SECTION_LABELS = {"main": _l("Main"), "admin": _l("Administration")}
 
@@ -54,12 +60,26 @@ def menu_items(user: Any) -> list[MenuSection]:
         items.setdefault(item.id, item)
     grouped: dict[str, list[MenuItem]] = {"main": []}
     labels = dict(SECTION_LABELS)
-    for item in visible(list(items.values()), user):
+    for item in _with_urls(visible(list(items.values()), user)):
         grouped.setdefault(item.section, []).append(item)
         if item.section_label is not None:
             labels.setdefault(item.section, item.section_label)
     order = sorted(grouped, key=lambda key: (key == "admin", key != "main"))
     return [MenuSection(key, labels.get(key, key), grouped[key]) for key in order if grouped[key]]
+
+
+def _with_urls(items: list[MenuItem]) -> list[MenuItem]:
+    """Each item with its URL built; an item whose URL cannot be built (an endpoint that does
+    not exist, missing values) is logged and left out, so it never breaks the page."""
+    built = []
+    for item in items:
+        try:
+            href = item.url
+        except Exception:  # noqa: BLE001 - a plugin's mistake must not break every page
+            log.exception("plugin %s: menu item %s has no URL; left out", item.plugin, item.id)
+            continue
+        built.append(dataclasses.replace(item, href=href))
+    return built
 
 
 def slot(name: str, **context: Any) -> Markup:
@@ -86,3 +106,16 @@ def dashboard_widgets(user: Any) -> list[Widget]:
         )
     widgets += _plugins().declarations("sikd_dashboard_widgets", user=user)
     return sorted(widgets, key=lambda widget: widget.order)
+
+
+@pass_context
+def render_widget(context: Context, widget: Widget) -> Markup | None:
+    """The body of a dashboard widget, rendered with the page's context (as an ``include``
+    would be), or None when its template is missing or fails: the error is logged and the
+    dashboard shows the other widgets."""
+    try:
+        template = context.environment.get_template(widget.template)
+        return Markup(template.render({**context.get_all(), "widget": widget}))
+    except Exception:  # noqa: BLE001
+        log.exception("plugin %s: widget %s failed to render; left out", widget.plugin, widget.id)
+        return None

@@ -496,3 +496,48 @@ def test_a_never_enabled_plugin_is_shown_disabled(site, database_url, tmp_path, 
     assert 'Enabled</dt><dd class="col-sm-9">no</dd>' in section
     listing = app.test_cli_runner().invoke(args=["plugins", "list"])
     assert "good\t1.0\tdisabled\tdisabled" in listing.output
+
+
+def test_a_bad_menu_item_or_widget_is_left_out_not_a_500(
+    app, client, login_as, register_plugin, caplog
+):
+    """A menu item whose endpoint does not exist and widgets whose template is missing or
+    fails are logged and dropped; the page and the other contributions stay."""
+    from pathlib import Path
+
+    from sikd_host.plugin_api import MenuItem, Widget, hookimpl
+
+    class Careless:
+        @hookimpl
+        def sikd_menu_items(self, user):
+            return [
+                MenuItem("careless.nowhere", "Nowhere", "careless.no_such_endpoint"),
+                MenuItem("careless.fine", "Fine item", "portal.profile"),
+            ]
+
+        @hookimpl
+        def sikd_dashboard_widgets(self, user):
+            return [
+                Widget("careless.missing", "Missing", "careless/no_such_template.html"),
+                Widget("careless.raises", "Raises", "careless/raises.html"),
+                Widget("careless.fine", "Fine widget", "widgets/welcome.html", {"user": user}),
+            ]
+
+    folder = Path(app.instance_path) / "templates" / "careless"
+    folder.mkdir(parents=True)
+    (folder / "raises.html").write_text("<p>{{ widget.context.nope.deeper }}</p>")
+    register_plugin(Careless(), "careless")
+    login_as("admin")
+    with caplog.at_level(logging.ERROR, logger="sikd.plugins"):
+        dashboard = client.get("/")
+        profile = client.get("/profile")
+    assert dashboard.status_code == 200 and profile.status_code == 200
+    page = dashboard.data.decode()
+    assert 'data-menu-id="careless.fine"' in page and "careless.nowhere" not in page
+    assert 'data-menu-id="archive.inbox"' in page  # the other plugins' items stay
+    assert 'data-widget-id="careless.fine"' in page and 'data-widget-id="welcome"' in page
+    assert 'data-widget-id="careless.missing"' not in page
+    assert 'data-widget-id="careless.raises"' not in page
+    assert "menu item careless.nowhere has no URL" in caplog.text
+    assert "widget careless.missing failed to render" in caplog.text
+    assert "widget careless.raises failed to render" in caplog.text
