@@ -73,6 +73,12 @@ def sikd_permissions() -> list[Permission]:
             roles=("arsiparis",),
         ),
         Permission(
+            "archive.manage",
+            _l("Configure the records register"),
+            _l("Maintain the lists the records pages offer, such as the disposition instructions."),
+            roles=("arsiparis",),
+        ),
+        Permission(
             "archive.propose_destruction",
             _l("Propose destruction"),
             _l("Propose due records for destruction."),
@@ -127,6 +133,14 @@ def sikd_menu_items(user: Any) -> list[MenuItem]:
             "archive.use",
             "archive",
             50,
+        ),
+        MenuItem(
+            "archive.instructions",
+            _l("Disposition instructions"),
+            "archive.instruction_list",
+            "archive.manage",
+            "archive",
+            55,
         ),
         MenuItem(
             "archive.retention",

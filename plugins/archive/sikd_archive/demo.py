@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from sikd_archive import records
-from sikd_archive.disposition import DEFAULT_INSTRUCTIONS
+from sikd_archive.instructions import DEFAULT_INSTRUCTIONS
 from sikd_archive.klasifikasi import load_default_scheme
 from sikd_archive.models import Berkas, Disposition, DispositionAction, Klasifikasi, Record
 from sikd_host.plugin_api import Position, Unit, User, audit, db, org, settings, utcnow

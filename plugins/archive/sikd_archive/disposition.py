@@ -14,19 +14,11 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 
 from sikd_archive import access
-from sikd_archive.models import Disposition, DispositionAction, Instruction, Record
+from sikd_archive.instructions import active_texts
+from sikd_archive.models import Disposition, DispositionAction, Record
 from sikd_host.plugin_api import N_, User, audit, db, org, utcnow
 
 ACTIONS = ("balasan", "teruskan", "selesai")
-DEFAULT_INSTRUCTIONS = (
-    "Tindak lanjuti",
-    "Pelajari",
-    "Hadiri",
-    "Siapkan jawaban",
-    "Arsipkan",
-    "Untuk diketahui",
-    "Koordinasikan",
-)
 
 
 class DispositionError(ValueError):
@@ -36,12 +28,8 @@ class DispositionError(ValueError):
 
 
 def instructions() -> list[str]:
-    rows = db.session.scalars(
-        select(Instruction.text)
-        .where(Instruction.active)
-        .order_by(Instruction.position, Instruction.text)
-    ).all()
-    return list(rows) or list(DEFAULT_INSTRUCTIONS)
+    """The instructions a sender may choose now (the admin's list, or the defaults)."""
+    return active_texts()
 
 
 def allowed_recipients(sender: Any, kind: str, record: Record | None = None) -> Any:

@@ -79,6 +79,7 @@ def field_errors(form: Any, errors: dict[str, str]) -> None:
 from sikd_archive.views import (  # noqa: E402, F401
     berkas,
     inbox,
+    instructions,
     klasifikasi,
     lifecycle,
     records,
