@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import importlib.metadata
 import logging
+import sys
 import threading
 import time
 import traceback
@@ -35,6 +36,30 @@ from sikd_host import __version__, hookspecs
 ENTRY_POINT_GROUP = "sikd.plugins"
 HOST_DISTRIBUTION = "sikd-host"
 log = logging.getLogger("sikd.plugins")
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a line is logged (test runners swap it)."""
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def enable_trace_logging() -> None:
+    """Let the trace lines of ``SIKD_TRACE_PLUGINS=1`` out: the ``sikd.plugins`` logger gets
+    INFO and a handler writing to standard error (once per process, whatever the app count).
+    Without it Python drops INFO lines of a logger nobody configured."""
+    if not any(isinstance(handler, _StderrHandler) for handler in log.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        log.addHandler(handler)
+    if log.getEffectiveLevel() > logging.INFO:
+        log.setLevel(logging.INFO)
 
 
 class PluginRefused(Exception):
@@ -155,6 +180,9 @@ class PluginHost:
         self._permissions: dict[str, list[Any]] = {}
         self._menu_ids: dict[str, str] = {}
         self._probes: dict[str, pluggy.PluginManager] = {}
+        self._trace_starts = threading.local()
+        if self.trace:
+            enable_trace_logging()
 
     # --- discovery and start-up ----------------------------------------------------
 
@@ -319,8 +347,30 @@ class PluginHost:
             probe = pluggy.PluginManager(hookspecs.PROJECT)
             probe.add_hookspecs(hookspecs)
             probe.register(record.module, name=record.name)
+            if self.trace:
+                self._monitor(probe)
             self._probes[record.name] = probe
         return probe
+
+    def _monitor(self, probe: pluggy.PluginManager) -> None:
+        """Trace the calls made through a probe (start-up declarations, migrations, data
+        protection): it holds one plugin, so the call's duration is that plugin's."""
+        starts = self._trace_starts
+
+        def before(_hook_name: str, _impls: Any, _kwargs: Any) -> None:
+            starts.stack = [*getattr(starts, "stack", []), time.perf_counter()]
+
+        def after(_outcome: Any, hook_name: str, impls: Any, _kwargs: Any) -> None:
+            started = starts.stack.pop()
+            for impl in impls:
+                self._trace_line(hook_name, impl.plugin_name, started)
+
+        probe.add_hookcall_monitoring(before, after)
+
+    @staticmethod
+    def _trace_line(hook_name: str, plugin: str, started: float) -> None:
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info("hook %s -> %s: %.3f ms", hook_name, plugin, elapsed)
 
     def collect_from(
         self, record: PluginRecord, hook_name: str, **kwargs: Any
@@ -481,12 +531,7 @@ class PluginHost:
                 continue
             finally:
                 if self.trace:
-                    log.info(
-                        "hook %s -> %s: %.3f ms",
-                        hook_name,
-                        impl.plugin_name,
-                        (time.perf_counter() - started) * 1000,
-                    )
+                    self._trace_line(hook_name, impl.plugin_name, started)
             if value is not None:
                 results.append((impl.plugin_name, value))
         return results

@@ -343,12 +343,76 @@ def test_instance_template_overrides_and_extends_the_original(app, client, login
     assert 'id="local-note"' in body and "NIP" in body
 
 
-def test_tracing_logs_hook_calls(site, database_url, tmp_path, make_user, caplog):
+@pytest.fixture
+def unconfigured_plugin_logger():
+    """The ``sikd.plugins`` logger as a fresh process has it: no handler, no level."""
+    logger = logging.getLogger("sikd.plugins")
+    saved = logger.handlers[:], logger.level
+    logger.handlers[:] = []
+    logger.setLevel(logging.NOTSET)
+    yield logger
+    logger.handlers[:], logger.level = saved[0], saved[1]
+
+
+def test_tracing_logs_every_hook_call_of_a_request(
+    database_url, tmp_path, make_user, caplog, unconfigured_plugin_logger
+):
+    from sikd_host.plugin_api import hookimpl
+    from sikd_host.plugin_state import set_enabled
+
+    class Slotted:
+        @hookimpl
+        def sikd_template_slot(self, slot, context):
+            return ["<p>slotted</p>"] if slot == "profile.sections" else []
+
     app = new_app(database_url, tmp_path, TRACE_PLUGINS=True)
+    with app.app_context():
+        set_enabled("slotted", True)
+        db.session.commit()
+        current_host(app).add_plugin(Slotted(), "slotted")
     client = admin_client(app, make_user)
-    with caplog.at_level(logging.INFO, logger="sikd.plugins"):
-        client.get("/")
-    assert "hook sikd_menu_items -> archive" in caplog.text and " ms" in caplog.text
+    caplog.clear()
+    for url in ("/", "/profile", "/admin/roles"):
+        assert client.get(url).status_code == 200
+    for hook, plugin in [
+        ("sikd_menu_items", "archive"),
+        ("sikd_menu_items", "simantap"),
+        ("sikd_dashboard_widgets", "archive"),
+        ("sikd_template_slot", "slotted"),
+        ("sikd_permissions", "archive"),
+        ("sikd_permissions", "simantap"),
+    ]:
+        assert f"hook {hook} -> {plugin}: " in caplog.text, (hook, plugin)
+    assert " ms" in caplog.text
+
+
+def test_tracing_prints_to_stderr_outside_pytest(tmp_path):
+    """``SIKD_TRACE_PLUGINS=1 sikd ...`` in a plain process prints the trace on stderr, for
+    the start-up declarations and the migration hooks too."""
+    import subprocess
+    import sys
+
+    env = {"SIKD_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    sikd = [sys.executable, "-m", "sikd_host.cli"]
+    init = subprocess.run(
+        [*sikd, "init", "--password", "a long enough password"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert init.returncode == 0, init.stderr
+    traced = subprocess.run(
+        [*sikd, "db", "current"],
+        env={**env, "SIKD_TRACE_PLUGINS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert traced.returncode == 0, traced.stderr
+    for hook in ("sikd_blueprints", "sikd_permissions", "sikd_migrations", "sikd_cli"):
+        assert f"hook {hook} -> archive: " in traced.stderr, (hook, traced.stderr[-2000:])
+    assert "sikd.plugins" in traced.stderr and " ms" in traced.stderr
 
 
 DEMO = """
