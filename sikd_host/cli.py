@@ -40,6 +40,7 @@ def main() -> None:
 def register_commands(app: Flask) -> None:
     from sikd_host.backup import backup_command, restore_command
     from sikd_host.jobs.cli import worker_command
+    from sikd_host.serve import serve_command
     from sikd_host.storage.cli import storage_group
 
     for command in (
@@ -52,6 +53,7 @@ def register_commands(app: Flask) -> None:
         plugins_group,
         storage_group,
         worker_command,
+        serve_command,
         backup_command,
         restore_command,
     ):
