@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_babel import force_locale, gettext
+from sqlalchemy.exc import SQLAlchemyError
 
 from sikd_host.extensions import db
 
@@ -30,8 +31,33 @@ def _create_app() -> Flask:
     return create_app()
 
 
+NO_SCHEMA = "The database has no schema yet: run sikd init."
+
+
+def _missing_table(error: SQLAlchemyError) -> bool:
+    """The database answered that a table does not exist (before ``sikd init``)."""
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) == "42P01" or "no such table" in str(
+        original or error
+    )
+
+
+class SikdGroup(FlaskGroup):
+    """The ``sikd`` group: a database error in any command is one clear line and exit 1,
+    never a page of SQLAlchemy traceback (above all before ``sikd init``)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as error:
+            if _missing_table(error):
+                raise CommandError(NO_SCHEMA) from None
+            first_line = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise CommandError(f"database error: {first_line}") from None
+
+
 @click.group(
-    cls=FlaskGroup, create_app=_create_app, add_default_commands=True, add_version_option=False
+    cls=SikdGroup, create_app=_create_app, add_default_commands=True, add_version_option=False
 )
 def main() -> None:
     """SIKD: the records portal and its plugins."""

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import select
 
 from sikd_host.auth.models import User
@@ -168,3 +169,27 @@ def test_sikd_demo_serves_the_portal(tmp_path):
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert "Admin user: admin" in output and "Password:" in output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plugins", "list"],
+        ["plugins", "disable", "archive"],
+        ["users", "list"],
+        ["users", "disable", "budi"],
+        ["audit", "verify"],
+    ],
+)
+def test_commands_before_init_say_so_in_one_line(tmp_path, args):
+    env = {"SIKD_INSTANCE_PATH": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sikd_host.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, (args, result.stdout, result.stderr)
+    assert "The database has no schema yet: run sikd init." in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) <= 3, result.stderr
