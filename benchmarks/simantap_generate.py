@@ -1,7 +1,8 @@
 """Generate a large institution for the Simantap scoring benchmark, in bulk through
 SQLAlchemy Core (the schema comes from the migrations):
 
-- N employees (default 100,000) with valid-looking NIPs in 20 biro x 10 bagian;
+- N employees (default 100,000) with valid-looking NIPs in 20 biro x 10 bagian (or, with
+  ``--units 500``, a four-level tree of 500 units, each with a head and staff);
 - one row per employee in every source table: talent data (golongan, pendidikan), SKP,
   e-Kinerja, kehadiran, kompetensi, pelatihan, disiplin;
 - about 1,000,000 raw 360 item ratings: every employee is rated by their superior, and one
@@ -10,7 +11,7 @@ SQLAlchemy Core (the schema comes from the migrations):
 
     .venv/bin/python benchmarks/simantap_generate.py [--employees 100000]
         [--database-url sqlite:////tmp/sikd-simantap-bench/sikd.db | postgresql+psycopg://...]
-        [--drop]
+        [--drop] [--units 500]
 
 The HR user is ``sdm`` (role sdm: simantap.view_all), password ``benchmark password``.
 """
@@ -97,6 +98,55 @@ def bulk(table: Any, rows: list[dict[str, Any]]) -> None:
         db.session.execute(insert(table), part)
 
 
+ESELON_BY_DEPTH = ("I.a", "II.a", "III.a", "IV.a")
+
+
+def organisation_tree(total: int, fanout: int = 8) -> tuple[list[int], list[int]]:
+    """A tree of exactly ``total`` units, filled breadth first with ``fanout`` children per
+    unit (500 units: 1 + 8 + 64 + 427, four levels); every unit has a head (structural,
+    reporting to the parent unit's head) and a staff position. Returns (staff position ids,
+    head ids), one of each per unit in the same order."""
+    from sikd_host.extensions import db
+    from sikd_host.org.models import Position, Unit
+
+    root = Unit(code="S", name="Sekretariat Jenderal")
+    top = Position(
+        code="P-S", name="Sekretaris Jenderal", unit=root, kind="struktural", eselon="I.a"
+    )
+    units, heads = [root], [top]
+    depth = {0: 0}
+    parent_index = 0
+    while len(units) < total:
+        for child in range(1, fanout + 1):
+            if len(units) >= total:
+                break
+            parent, level = units[parent_index], depth[parent_index] + 1
+            unit = Unit(code=f"{parent.code}.{child}", name=f"Unit {parent.code}.{child}",
+                        parent=parent)  # fmt: skip
+            head = Position(
+                code=f"P-{unit.code}", name=f"Kepala {unit.name}", unit=unit,
+                superior=heads[parent_index], kind="struktural",
+                eselon=ESELON_BY_DEPTH[min(level, len(ESELON_BY_DEPTH) - 1)],
+            )  # fmt: skip
+            depth[len(units)] = level
+            units.append(unit)
+            heads.append(head)
+        parent_index += 1
+    staff = [
+        Position(
+            code=f"P-{unit.code}-S",
+            name=f"Pelaksana {unit.code}",
+            unit=unit,
+            superior=head,
+            kind="pelaksana",
+        )
+        for unit, head in zip(units, heads, strict=True)
+    ]
+    db.session.add_all(units + heads + staff)
+    db.session.flush()
+    return [p.id for p in staff], [p.id for p in heads]
+
+
 def organisation() -> tuple[list[int], list[int]]:
     """Units and positions: 20 biro x 10 bagian; returns (staff position ids, head ids)."""
     from sikd_host.extensions import db
@@ -134,7 +184,9 @@ def organisation() -> tuple[list[int], list[int]]:
     return [p.id for p in staff], [p.id for p in heads]
 
 
-def generate(url: str, employees: int, instance: Path) -> None:
+def generate(url: str, employees: int, instance: Path, units: int | None = None) -> None:
+    """Fill the database; ``units``: a breadth-first tree of that many units (see
+    ``organisation_tree``) instead of the default 20 biro x 10 bagian."""
     from sikd_host.auth import accounts
     from sikd_host.auth.models import Role, User, user_role
     from sikd_host.cli import run_init
@@ -159,7 +211,7 @@ def generate(url: str, employees: int, instance: Path) -> None:
 
         started = time.perf_counter()
         run_init("admin", PASSWORD)
-        staff, heads = organisation()
+        staff, heads = organisation_tree(units) if units else organisation()
         hr = accounts.create_user("bench", HR_USER, "Sri Dewi", PASSWORD, roles=["pegawai", "sdm"])
         db.session.flush()
         password_hash = hr.password_hash
@@ -326,11 +378,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--employees", type=int, default=100_000)
     parser.add_argument("--database-url", default=DEFAULT_SQLITE)
     parser.add_argument("--drop", action="store_true")
+    parser.add_argument(
+        "--units", type=int, default=None, help="A tree of this many units (e.g. 500)."
+    )
     args = parser.parse_args(argv)
     url = prepare(args.database_url, args.drop)
     instance = Path("/tmp/sikd-simantap-bench/instance")
     instance.mkdir(parents=True, exist_ok=True)
-    generate(url, args.employees, instance)
+    generate(url, args.employees, instance, args.units)
     return 0
 
 
