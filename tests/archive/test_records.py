@@ -3,9 +3,10 @@
 import datetime as dt
 import io
 
+import pytest
 from archive_helpers import client_for, make_pdf
 from sikd_archive.models import Attachment, Change, Klasifikasi, Record
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sikd_host.audit.models import AuditEvent
 from sikd_host.extensions import db
@@ -220,3 +221,106 @@ def test_klasifikasi_page_lists_the_scheme_and_imports(app, org):
     with app.app_context():
         child = db.session.scalar(select(Klasifikasi).where(Klasifikasi.code == "ZZ.01"))
         assert child.parent.code == "ZZ" and child.final == "dinilai_kembali"
+
+
+def xlsx(rows):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+KLASIFIKASI_ROWS = [
+    ["kode", "nama", "retensi_aktif", "retensi_inaktif", "nasib_akhir", "keterangan", "keamanan"],
+    ["XP", "Pengawasan", None, None, None, None, None],
+    ["XP.01", "Pemeriksaan", None, None, None, None, None],
+    ["XP.01.01", "Laporan hasil pemeriksaan", 5, 10, "Permanen", "Setelah tindak lanjut", "R"],
+    ["XP.01.02", "Tindak lanjut temuan", "2", "3", "dinilai kembali", None, "t"],
+]
+
+
+def upload_scheme(client, content, name="klasifikasi.xlsx"):
+    return client.post(
+        "/arsip/klasifikasi",
+        data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def scheme_state(app):
+    with app.app_context():
+        rows = db.session.execute(
+            select(
+                Klasifikasi.code,
+                Klasifikasi.name,
+                Klasifikasi.active_years,
+                Klasifikasi.inactive_years,
+                Klasifikasi.final,
+                Klasifikasi.condition,
+                Klasifikasi.security,
+                Klasifikasi.parent_id,
+            ).order_by(Klasifikasi.code)
+        ).all()
+        imports = db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "archive.klasifikasi_imported")
+        )
+    return [tuple(row) for row in rows], imports
+
+
+def test_klasifikasi_xlsx_import_reimport_and_wrong_header(app, org):
+    client = client_for(app, "arsiparis")
+    english = client.post("/language", data={"language": "en", "next": "/"})
+    assert english.status_code == 302
+    before, _ = scheme_state(app)
+    good = upload_scheme(client, xlsx(KLASIFIKASI_ROWS))
+    assert good.status_code == 302, good.data.decode()[:2000]
+    assert "Import finished: 4 created, 0 updated." in client.get("/arsip/klasifikasi").text
+    with app.app_context():
+        leaf = db.session.scalar(select(Klasifikasi).where(Klasifikasi.code == "XP.01.01"))
+        assert (leaf.active_years, leaf.inactive_years, leaf.final) == (5, 10, "permanen")
+        assert leaf.condition == "Setelah tindak lanjut" and leaf.security == "R"
+        assert leaf.parent.code == "XP.01" and leaf.parent.parent.code == "XP"
+        other = db.session.scalar(select(Klasifikasi).where(Klasifikasi.code == "XP.01.02"))
+        assert (other.active_years, other.final, other.security) == (2, "dinilai_kembali", "T")
+    imported, events = scheme_state(app)
+    assert len(imported) == len(before) + 4 and events == 1
+
+    again = upload_scheme(client, xlsx(KLASIFIKASI_ROWS))  # the same file: nothing changes
+    assert again.status_code == 302
+    assert "Import finished: 0 created, 0 updated." in client.get("/arsip/klasifikasi").text
+    assert scheme_state(app) == (imported, 1)  # no row changed, no import audited
+
+    wrong = [["code", "name", "active", "inactive", "final"], ["XQ", "Lain", 1, 1, "musnah"]]
+    refused = upload_scheme(client, xlsx(wrong))
+    assert refused.status_code == 422
+    page = refused.data.decode()
+    assert "Wrong header" in page and "nothing was changed" in page
+    assert scheme_state(app) == (imported, 1)
+
+
+@pytest.mark.parametrize("app_config", [{"MAX_UPLOAD_MB": 1}])
+def test_the_413_page_through_an_archive_upload(app, org):
+    """An upload over the limit gets the host's friendly 413 page, and nothing is saved."""
+    client = client_for(app, "arsiparis")
+    client.post("/language", data={"language": "en", "next": "/"})
+    record_id = client.post("/arsip/naskah/baru", data=form(org.units)).headers["Location"]
+    record_id = int(record_id.rsplit("/", 1)[1])
+    big = make_pdf("besar") + b" " * (3 * 1024 * 1024 // 2)
+    for url, data in (
+        (f"/arsip/naskah/{record_id}/lampiran", {"file": (io.BytesIO(big), "besar.pdf")}),
+        ("/arsip/naskah/baru", {**form(org.units), "file": (io.BytesIO(big), "besar.pdf")}),
+    ):
+        response = client.post(url, data=data, content_type="multipart/form-data")
+        assert response.status_code == 413, url
+        page = response.data.decode()
+        assert "File too large" in page and "The largest upload allowed is 1 MiB." in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Record)) == 1

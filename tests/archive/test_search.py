@@ -390,3 +390,51 @@ def test_the_candidate_cap_counts_only_what_the_user_may_see_and_filters(
     assert found_ids(arsiparis, q="bromo", kind="surat_masuk") == set(hidden[-3:])
     capped = find(arsiparis, q="bromo")  # sees all seven: the cap applies, and says so
     assert "3 naskah ditemukan." in capped and "data-capped" in capped
+
+
+def test_the_text_of_a_pdf_is_not_found_by_someone_who_may_not_see_the_record(
+    app, org, arsiparis
+):
+    pdf = {"file": (io.BytesIO(make_pdf("Temuan audit safirlaut di gudang")), "temuan.pdf")}
+    hidden = register(app, arsiparis, org, perihal="Laporan", unit_id=org.units["B.B"], **pdf)
+    secret_pdf = {"file": (io.BytesIO(make_pdf("Catatan rahasia safirlaut")), "rahasia.pdf")}
+    secret = register(app, arsiparis, org, perihal="Catatan", keamanan="SR", **secret_pdf)
+    assert found_ids(arsiparis, q="safirlaut") == {hidden, secret}  # registered both
+    staf1 = client_for(app, "staf1")  # Bagian A: the secret one is theirs but not for them
+    page = find(staf1, q="safirlaut")
+    assert found_ids(staf1, q="safirlaut") == set() and "0 naskah ditemukan." in page
+    assert "<mark>" not in page and "gudang" not in page and "Catatan rahasia" not in page
+    assert found_ids(client_for(app, "staf3"), q="safirlaut") == {hidden}  # Bagian B's own
+
+
+def test_approving_a_destruction_takes_the_record_out_of_the_index(app, org, arsiparis, cli):
+    """Through the real procedure: propose, another user approves; neither the record's
+    words nor its PDF's text are found afterwards, not even after a reindex."""
+    with app.app_context():
+        code = db.session.scalar(select(Klasifikasi.id).where(Klasifikasi.code == "UM.01.01"))
+    pdf = {"file": (io.BytesIO(make_pdf("Daftar hadir kecubung lama")), "hadir.pdf")}
+    record_id = register(
+        app,
+        arsiparis,
+        org,
+        perihal="Undangan rapat ametis",
+        tanggal="2019-01-10",  # UM.01.01: 2 + 3 years, musnah: due since 2024
+        klasifikasi_id=str(code),
+        unit_id=org.units["B"],
+        **pdf,
+    )
+    kabiro = client_for(app, "kabiro")
+    assert found_ids(kabiro, q="ametis") == {record_id}
+    assert found_ids(kabiro, q="kecubung") == {record_id}
+    proposed = arsiparis.post("/arsip/penyusutan/usulan", data={"record_ids": [record_id]})
+    assert proposed.status_code == 303, proposed.data.decode()[:2000]
+    proposal = proposed.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    approved = kabiro.post(f"/arsip/penyusutan/usulan/{proposal}/setujui")
+    assert approved.status_code == 303, approved.data.decode()[:2000]
+    with app.app_context():
+        assert db.session.get(Record, record_id).status == "musnah"
+    for client in (kabiro, arsiparis):
+        assert found_ids(client, q="ametis") == set()
+        assert found_ids(client, q="kecubung") == set()
+    assert cli.invoke(args=["archive", "reindex"]).exit_code == 0
+    assert found_ids(kabiro, q="ametis") == set() and found_ids(kabiro, q="kecubung") == set()
