@@ -26,28 +26,44 @@ def test_own_unit_and_leaders_subtree(app, org):
 
 
 def test_a_pegawai_cannot_open_a_rahasia_record_by_guessing_its_id(app, org, make_user):
-
-    secret = make_record(app, org, perihal="Hasil pemeriksaan", keamanan="R", unit="B.A")
-    staf1 = client_for(app, "staf1")  # same unit, but not named on it
-    assert staf1.get(f"/arsip/naskah/{secret}").status_code == 404
-    edit = staf1.get(f"/arsip/naskah/{secret}/ubah").status_code  # no leak: same as no id
-    assert edit == staf1.get("/arsip/naskah/999999/ubah").status_code != 200
-
-    assert not listed(staf1, secret)
-    make_user("arsip_b", roles=["pegawai", "arsiparis"], position_id=org.positions["P-SB"])
-    other_clerk = client_for(app, "arsip_b")  # may register, but not see this record
-    for url in (f"/arsip/naskah/{secret}", f"/arsip/naskah/{secret}/ubah"):
-        assert other_clerk.get(url).status_code == 404
-    upload = {"file": (io.BytesIO(make_pdf("sisipan")), "sisipan.pdf")}
-    response = other_clerk.post(
-        f"/arsip/naskah/{secret}/lampiran", data=upload, content_type="multipart/form-data"
+    """IDOR: users who hold the permission of each URL (proved by a plain record of the same
+    unit answering 200) get for the Rahasia record exactly what an id that does not exist
+    gets, 404, on every object URL; the named recipient gets 200."""
+    secret = make_record(
+        app, org, perihal="Hasil pemeriksaan", keamanan="R", unit="B.A", by="kabag"
     )
-    assert response.status_code == 404
+    plain = make_record(app, org, perihal="Undangan biasa", unit="B.A")
+    unknown = 999_999
+    staf2 = client_for(app, "staf2")  # archive.use, same unit, not named on the secret one
+    assert staf2.get(f"/arsip/naskah/{plain}").status_code == 200  # the permission holds
+    hidden = staf2.get(f"/arsip/naskah/{secret}")
+    missing = staf2.get(f"/arsip/naskah/{unknown}")
+    assert hidden.status_code == missing.status_code == 404
+    same = hidden.text.replace(f"/{secret}", "/ID") == missing.text.replace(f"/{unknown}", "/ID")
+    assert same  # apart from the address itself, not a byte tells them apart
+    assert not listed(staf2, secret) and listed(staf2, plain)
 
-    kabag = client_for(app, "kabag")  # leads the unit, still not named: no
-    assert kabag.get(f"/arsip/naskah/{secret}").status_code == 404
-    arsiparis = client_for(app, "arsiparis")  # registered it: named
-    assert arsiparis.get(f"/arsip/naskah/{secret}").status_code == 200
+    make_user("arsip_a", roles=["pegawai", "arsiparis"], position_id=org.positions["P-SA"])
+    clerk = client_for(app, "arsip_a")  # archive.register in the same unit, not named
+    assert clerk.get(f"/arsip/naskah/{plain}/ubah").status_code == 200  # may edit records
+    for url in ("/arsip/naskah/{}", "/arsip/naskah/{}/ubah"):
+        assert clerk.get(url.format(secret)).status_code == 404
+        assert clerk.get(url.format(unknown)).status_code == 404
+    for record_id in (secret, unknown):
+        upload = {"file": (io.BytesIO(make_pdf("sisipan")), "sisipan.pdf")}
+        response = clerk.post(
+            f"/arsip/naskah/{record_id}/lampiran", data=upload, content_type="multipart/form-data"
+        )
+        assert response.status_code == 404
+    kabiro = client_for(app, "kabiro")  # leads the whole Biro, still not named: no
+    assert kabiro.get(f"/arsip/naskah/{secret}").status_code == 404
+
+    kabag = client_for(app, "kabag")  # registered it: named; sends it to staf1
+    assert kabag.get(f"/arsip/naskah/{secret}").status_code == 200
+    assert send(kabag, secret, [org.users["staf1"]]).status_code == 302
+    staf1 = client_for(app, "staf1")  # the named recipient
+    assert staf1.get(f"/arsip/naskah/{secret}").status_code == 200 and listed(staf1, secret)
+    assert staf2.get(f"/arsip/naskah/{secret}").status_code == 404  # still not staf2
 
 
 def test_a_named_recipient_and_view_secret_holders_see_a_secret_record(app, org, make_user):
