@@ -67,3 +67,35 @@ def test_check_pending_catches_a_misspelt_hook(app, register_plugin):
     register_plugin(Misspelt(), "misspelt")
     with pytest.raises(PluginValidationError):
         current_host(app).pm.check_pending()
+
+
+def plugin_hookspecs(app):
+    """Every hookspec a loaded plugin publishes through ``sikd_hookspecs``: name -> function."""
+    host = current_host(app)
+    found = {}
+    for record in host.records.values():
+        if not record.active:
+            continue
+        for _plugin, modules in host.collect_from(record, "sikd_hookspecs"):
+            for module in modules or []:
+                for name in dir(module):
+                    if host.pm.parse_hookspec_opts(module, name) is not None:
+                        found[name] = getattr(module, name)
+    return found
+
+
+def test_every_hook_a_plugin_publishes_is_documented(app):
+    specs = plugin_hookspecs(app)
+    assert {"simantap_score_sources", "simantap_unit_activity"} <= set(specs)
+    text = DOCS.read_text()
+    for name, function in specs.items():
+        doc = inspect.getdoc(function) or ""
+        assert "Called" in doc, f"{name}: say when it is called"
+        assert "return" in doc.lower(), f"{name}: say what it returns"
+        assert "Collector" in doc or "firstresult" in doc, f"{name}: collector or firstresult?"
+        arguments = ", ".join(inspect.signature(function).parameters)
+        heading = f"### `{name}({arguments})`"
+        assert heading in text, f"docs/hooks.md lacks the heading {heading}"
+        section = re.split(r"\n#{2,3} ", text.split(heading, 1)[1], maxsplit=1)[0]
+        assert re.search(r"\*\*Returns", section), f"{name}: docs/hooks.md must say it returns"
+        assert "```python" in section, f"{name}: docs/hooks.md needs an example"
