@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from sikd_host.extensions import db
@@ -27,9 +29,19 @@ def storage_group() -> None:
     type=click.IntRange(1),
     help="Blobs checked between two checkpoints.",
 )
+@click.option(
+    "--queue",
+    is_flag=True,
+    help="Run it as a job: in `sikd worker` with Redis (progress on /jobs/<id>), else now.",
+)
 @with_appcontext
-def verify_command(restart: bool, batch: int) -> None:
+def verify_command(restart: bool, batch: int, queue: bool) -> None:
     """Re-hash every stored file; exit 1 when any is changed or missing."""
+    if queue:
+        from sikd_host.storage import jobs
+
+        submit_job(jobs.verify, jobs.TITLE, {"restart": restart, "batch": batch}, jobs.KEY)
+        return
     resume = not restart
     total = service.verify_pending(resume)
     with click.progressbar(length=total, label="Verifying stored files", file=sys.stderr) as bar:
@@ -45,6 +57,27 @@ def verify_command(restart: bool, batch: int) -> None:
     )
     if not report.ok:
         sys.exit(1)
+
+
+def submit_job(function: Any, title: str, params: dict[str, Any], key: str) -> None:
+    """Submit a job from the command line and say where to follow it; exit 1 when it ran
+    inline and failed, or when the same job is already under way."""
+    from sikd_host.jobs import service as jobs
+
+    try:
+        job = jobs.submit(function, title=title, params=params, key=key)
+    except jobs.JobBusy as busy:
+        raise click.ClickException(
+            f"the same job is already {busy.job.status}: /jobs/{busy.job.id}"
+        ) from None
+    if job.status == "queued":
+        click.echo(f"job {job.id} queued; progress on /jobs/{job.id} (run `sikd worker`)")
+    elif job.status == "failed":
+        with current_app.test_request_context():  # the message in the default language
+            click.echo(f"job {job.id} failed: {jobs.error_text(job)}", err=True)
+        sys.exit(1)
+    else:
+        click.echo(f"job {job.id} {job.status} ({job.done} of {job.total})")
 
 
 GRACE = click.option(
