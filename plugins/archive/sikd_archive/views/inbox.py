@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager
 
 from sikd_archive import disposition
 from sikd_archive.forms import ActionForm, DispositionForm
@@ -27,6 +28,7 @@ def inbox() -> Any:
     page = int_arg("page", 1, MAX_PAGE, N_("Not a valid page number."))
     rows = db.session.scalars(
         disposition.inbox_query(current_user, show)
+        .options(contains_eager(Disposition.record))  # the subjects come with the page
         .limit(PAGE_SIZE + 1)
         .offset((page - 1) * PAGE_SIZE)
     ).all()

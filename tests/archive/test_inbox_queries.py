@@ -1,0 +1,54 @@
+"""The inbox costs the same number of queries whatever the number of items on the page (the
+subjects come with the page, not one query per row)."""
+
+import datetime as dt
+
+from archive_helpers import client_for
+from sikd_archive import disposition, records
+from sqlalchemy import event, select
+
+from sikd_host.auth.models import User
+from sikd_host.extensions import db
+
+
+def route(app, org, count):
+    with app.app_context():
+        kabag = db.session.scalar(select(User).where(User.username == "kabag"))
+        arsiparis = db.session.scalar(select(User).where(User.username == "arsiparis"))
+        for number in range(count):
+            record = records.register(
+                arsiparis,
+                org.units["B.A"],
+                {"kind": "memo", "nomor": f"M-{number}", "tanggal": dt.date(2026, 3, 2),
+                 "perihal": f"Perihal nomor {number}"},
+            )  # fmt: skip
+            disposition.send(
+                kabag, record, [org.users["staf1"]], instruction=disposition.instructions()[0]
+            )
+        db.session.commit()
+
+
+def statements_of_the_inbox(app, client):
+    seen = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        page = client.get("/arsip/kotak-masuk")
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert page.status_code == 200
+    return page.get_data(as_text=True), len(seen)
+
+
+def test_the_inbox_does_not_query_per_row(app, org):
+    route(app, org, 2)
+    staf1 = client_for(app, "staf1")
+    statements_of_the_inbox(app, staf1)  # warm: the plugin state and the menus are read
+    page, few = statements_of_the_inbox(app, staf1)
+    assert "Perihal nomor 1" in page
+    route(app, org, 10)
+    page, many = statements_of_the_inbox(app, staf1)
+    assert "Perihal nomor 9" in page and page.count("Perihal nomor") == 12
+    assert many == few
