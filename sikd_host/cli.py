@@ -361,6 +361,7 @@ def _user_or_fail(username: str) -> Any:
 @click.option("--email", default="")
 @click.option("--nip", default=None)
 @click.option("--role", "roles", multiple=True, default=["pegawai"], show_default=True)
+@click.option("--position", "position_code", default=None, help="Code of the position held.")
 @click.option("--password", default=None, help="Asked for when left out.")
 @with_appcontext
 def users_create(
@@ -369,15 +370,26 @@ def users_create(
     email: str,
     nip: str | None,
     roles: tuple[str, ...],
+    position_code: str | None,
     password: str | None,
 ) -> None:
-    """Create an account."""
-    from sikd_host.auth import accounts
+    """Create an account (a structural position takes one holder only)."""
+    from sqlalchemy import select
 
+    from sikd_host.auth import accounts
+    from sikd_host.org.models import Position
+
+    position_id = None
+    if position_code:
+        position_id = db.session.scalar(select(Position.id).where(Position.code == position_code))
+        if position_id is None:
+            raise CommandError(f"no position with the code {position_code!r}")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        accounts.create_user("sikd users create", username, full_name, password, email, nip, roles)
+        accounts.create_user(
+            "sikd users create", username, full_name, password, email, nip, roles, position_id
+        )
         db.session.commit()
     except Exception as error:  # noqa: BLE001
         db.session.rollback()

@@ -79,7 +79,8 @@ def user_form(user_id: int | None = None) -> Any:
             user = _save_user(user, form)
         except accounts.AccountError as error:
             db.session.rollback()
-            form.username.errors.append(_(error.message, **error.params))
+            field = form.position_id if "position" in error.params else form.username
+            field.errors.append(_(error.message, **error.params))
         else:
             db.session.commit()
             flash(_("User saved."), "success")
@@ -113,6 +114,8 @@ def _save_user(user: User | None, form: UserForm) -> User:
     nip = form.nip.data or None
     if nip and db.session.scalar(select(User.id).where(User.nip == nip, User.id != user.id)):
         raise accounts.AccountError(N_("The NIP %(nip)s belongs to another user."), nip=nip)
+    if form.active.data:  # a disabled account holds nothing
+        accounts.check_position_free(position_id, user.id)
     before = _snapshot(user)
     user.username, user.full_name = form.username.data.strip().lower(), form.full_name.data.strip()
     user.email, user.nip, user.position_id = form.email.data or "", nip, position_id

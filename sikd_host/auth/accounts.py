@@ -39,6 +39,35 @@ def roles_named(names: Iterable[str]) -> list[Role]:
     return roles
 
 
+def check_position_free(position_id: int | None, user_id: int | None = None) -> None:
+    """DOMAIN.md section 2: a structural position has at most one holder. Refuse to place a
+    user in a structural position that another active user holds, naming that holder."""
+    from sikd_host.org.models import Position
+
+    if not position_id:
+        return
+    position = db.session.get(Position, position_id)
+    if position is None:
+        raise AccountError(N_("No position with the id %(id)s."), id=position_id)
+    if not position.is_structural:
+        return
+    holder = db.session.scalar(
+        select(User)
+        .where(User.position_id == position_id, User.active, User.id != (user_id or 0))
+        .order_by(User.id)
+        .limit(1)
+    )
+    if holder is not None:
+        raise AccountError(
+            N_(
+                "The structural position %(position)s is already held by %(holder)s; "
+                "a structural position has at most one holder."
+            ),
+            position=f"{position.code} {position.name}",
+            holder=f"{holder.full_name} ({holder.username})",
+        )
+
+
 def create_user(
     actor: Any,
     username: str,
@@ -59,6 +88,7 @@ def create_user(
         nip = parse_nip(nip).digits
         if db.session.scalar(select(User.id).where(User.nip == nip)) is not None:
             raise AccountError(N_("The NIP %(nip)s belongs to another user."), nip=nip)
+    check_position_free(position_id)
     user = User(
         username=username,
         full_name=full_name.strip(),

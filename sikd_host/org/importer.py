@@ -244,11 +244,42 @@ def import_units(table: Table) -> ImportResult:
     return ImportResult(created, updated, len(table.rows) - created - updated)
 
 
+HELD_BY_SEVERAL = N_(
+    "A structural position has at most one holder; %(position)s is held by %(holders)s."
+)
+
+
+def _held_by_several(table: Table, positions: Mapping[str, Position]) -> list[Problem]:
+    """Rows that would make structural a position several active users hold (DOMAIN.md
+    section 2: a structural position has at most one holder)."""
+    from sikd_host.org.queries import active_holders
+
+    made_structural = {
+        row["kode"]: row["_row"]
+        for row in table
+        if (row.get("jenis") or "").strip().lower() == "struktural"
+        and row["kode"] in positions
+        and not positions[row["kode"]].is_structural  # legacy data is not refused again
+    }
+    holders = active_holders([positions[code].id for code in made_structural])
+    return [
+        Problem(
+            number,
+            "jenis",
+            HELD_BY_SEVERAL,
+            {"position": code, "holders": ", ".join(holders[positions[code].id])},
+        )
+        for code, number in made_structural.items()
+        if len(holders.get(positions[code].id, [])) > 1
+    ]
+
+
 def import_positions(table: Table) -> ImportResult:
     positions = {p.code: p for p in db.session.scalars(select(Position))}
     unit_ids = dict(db.session.execute(select(Unit.code, Unit.id)).all())
     existing = {code: (p.superior.code if p.superior else None) for code, p in positions.items()}
     problems = validate_positions(table, set(unit_ids), existing)
+    problems += _held_by_several(table, positions)
     if problems:
         raise TableError(problems)
     created = updated = 0

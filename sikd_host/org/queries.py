@@ -95,3 +95,18 @@ def leads_unit(user: User) -> bool:
         return False
     superior = position.superior
     return superior is None or superior.unit_id != position.unit_id
+
+
+def active_holders(position_ids: list[int]) -> dict[int, list[str]]:
+    """Position id -> "Full Name (username)" of each active user holding it, in one query."""
+    if not position_ids:
+        return {}
+    holders: dict[int, list[str]] = {}
+    rows = db.session.execute(
+        select(User.position_id, User.full_name, User.username)
+        .where(User.position_id.in_(position_ids), User.active)
+        .order_by(User.position_id, User.username)
+    )
+    for position_id, full_name, username in rows:
+        holders.setdefault(position_id, []).append(f"{full_name} ({username})")
+    return holders

@@ -13,6 +13,7 @@ from sikd_host.audit import service as audit
 from sikd_host.extensions import db
 from sikd_host.org.forms import ImportForm, PositionForm, UnitForm
 from sikd_host.org.importer import (
+    HELD_BY_SEVERAL,
     POSITION_COLUMNS,
     UNIT_COLUMNS,
     find_cycle,
@@ -20,6 +21,7 @@ from sikd_host.org.importer import (
     import_units,
 )
 from sikd_host.org.models import Position, Unit
+from sikd_host.org.queries import active_holders
 from sikd_host.permissions import permission_required
 from sikd_host.tabular import TableError, read_table, template_csv, template_xlsx
 
@@ -176,6 +178,10 @@ def _position_error(position: Position | None, form: PositionForm) -> str | None
         return _("The code %(code)s is already used.", code=code)
     if form.kind.data == "struktural" and not form.eselon.data:
         return _("A structural position needs an eselon.")
+    if form.kind.data == "struktural" and position is not None and not position.is_structural:
+        holders = active_holders([position.id]).get(position.id, [])
+        if len(holders) > 1:
+            return _(HELD_BY_SEVERAL, position=position.code, holders=", ".join(holders))
     if position is not None and form.superior_id.data:
         superior_of = dict(db.session.execute(select(Position.id, Position.superior_id)).all())
         superior_of[position.id] = form.superior_id.data
