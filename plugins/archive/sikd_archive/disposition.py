@@ -214,7 +214,7 @@ def inbox_counts(user: Any, today: dt.date | None = None) -> InboxCounts:
 
 def inbox_query(user: Any, show: str = "open", today: dt.date | None = None) -> Any:
     today = today or dt.date.today()
-    statement = select(Disposition).join(Record).where(Disposition.recipient_id == user.id)
+    statement = select(Disposition).where(Disposition.recipient_id == user.id)
     if show == "open":
         statement = statement.where(Disposition.done_at.is_(None))
     elif show == "unread":

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import selectinload
 
 from sikd_archive import disposition
 from sikd_archive.forms import ActionForm, DispositionForm
@@ -28,7 +28,7 @@ def inbox() -> Any:
     page = int_arg("page", 1, MAX_PAGE, N_("Not a valid page number."))
     rows = db.session.scalars(
         disposition.inbox_query(current_user, show)
-        .options(contains_eager(Disposition.record))  # the subjects come with the page
+        .options(selectinload(Disposition.record))  # one query for the page's subjects
         .limit(PAGE_SIZE + 1)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
