@@ -514,8 +514,9 @@ def plugins_list() -> None:
             click.echo(f"  {record.description}")
         if row.hooks:
             click.echo(f"  hooks: {', '.join(row.hooks)}")
-        if record.message:
-            click.echo(f"  note: {record.message}")
+        if record.notes:
+            with force_locale(current_app.config["DEFAULT_LOCALE"]):
+                click.echo(f"  note: {row.note}")
         if row.last_error:
             click.echo("  last error:\n    " + row.last_error.strip().replace("\n", "\n    "))
 

@@ -8,8 +8,11 @@ from functools import wraps
 from typing import Any
 
 from flask import abort
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+
+from sikd_host.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,23 @@ HOST_PERMISSIONS = (
     Permission("admin.plugins", _l("Manage plugins"), _l("Enable, disable and upgrade plugins.")),
 )
 
+# Descriptions are stored in English (msgids) and translated when shown: role_description.
 SEEDED_ROLES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "admin": ("Administrator: every permission", ()),
-    "pimpinan": ("Pimpinan: unit leaders", ()),
-    "arsiparis": ("Arsiparis: records staff", ()),
-    "sdm": ("SDM: human resources", ("admin.org",)),
-    "pegawai": ("Pegawai: every employee", ()),
+    "admin": (N_("Administrator: every permission"), ()),
+    "pimpinan": (N_("Pimpinan: unit leaders"), ()),
+    "arsiparis": (N_("Arsiparis: records staff"), ()),
+    "sdm": (N_("SDM: human resources"), ("admin.org",)),
+    "pegawai": (N_("Pegawai: every employee"), ()),
 }
+
+
+def role_description(role: Any) -> str:
+    """A role's description in the interface language: a seeded role's own description is
+    translated; one an admin wrote is shown as written."""
+    seeded = SEEDED_ROLES.get(role.name)
+    if seeded is not None and role.description == seeded[0]:
+        return gettext(role.description)
+    return role.description or ""
 
 
 class MissingPermission(Exception):

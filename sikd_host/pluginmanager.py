@@ -32,6 +32,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from sikd_host import __version__, hookspecs
+from sikd_host.i18n import N_
 
 ENTRY_POINT_GROUP = "sikd.plugins"
 HOST_DISTRIBUTION = "sikd-host"
@@ -62,8 +63,31 @@ def enable_trace_logging() -> None:
         log.setLevel(logging.INFO)
 
 
+Note = tuple[str, dict[str, Any]]  # an English msgid and its parameters, translated when shown
+
+
+def english(notes: tuple[Note, ...]) -> str:
+    """The notes in English, for logs and tests (pages translate them: ``translated``)."""
+    return "; ".join(message % params if params else message for message, params in notes)
+
+
+def translated(notes: tuple[Note, ...]) -> str:
+    """The notes in the current interface language (needs an app context)."""
+    from flask_babel import gettext
+
+    return "; ".join(gettext(message, **params) for message, params in notes)
+
+
+SCHEMA_BEHIND = N_("The schema is at %(current)s, its head is %(head)s: run sikd db upgrade.")
+SCHEMA_MISSING = N_("The schema is not created yet (its head is %(head)s): run sikd db upgrade.")
+
+
 class PluginRefused(Exception):
-    """A plugin cannot be activated; the message says why."""
+    """A plugin cannot be activated; ``notes`` say why (msgids with their parameters)."""
+
+    def __init__(self, *notes: Note):
+        self.notes = tuple(notes)
+        super().__init__(english(self.notes))
 
 
 def discover_entry_points() -> list[importlib.metadata.EntryPoint]:
@@ -84,7 +108,7 @@ class PluginRecord:
     requires: tuple[str, ...] = ()
     module: Any = None
     status: str = "discovered"
-    message: str = ""
+    notes: tuple[Note, ...] = ()  # why it is in this state: msgids, translated when shown
     error: str | None = None
     blueprint_names: list[str] = field(default_factory=list)
     initialised: bool = False
@@ -92,6 +116,11 @@ class PluginRecord:
     @property
     def active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def message(self) -> str:
+        """Its notes in English (see ``translated`` for pages)."""
+        return english(self.notes)
 
     @property
     def compatible(self) -> bool:
@@ -214,28 +243,31 @@ class PluginHost:
 
     def _decision(
         self, record: PluginRecord, enabled: dict[str, bool] | None
-    ) -> tuple[bool, str, str]:
+    ) -> tuple[bool, str, tuple[Note, ...]]:
         if self.safe_mode:
-            return False, "safe-mode", "SIKD_SAFE_MODE is set: no plugin is loaded."
+            return False, "safe-mode", ((N_("SIKD_SAFE_MODE is set: no plugin is loaded."), {}),)
         if not record.compatible:
+            message = N_("%(name)s supports sikd-host %(spec)s; this host is %(version)s.")
+            params = {"name": record.name, "spec": record.host_spec, "version": __version__}
+            return False, "incompatible", ((message, params),)
+        if enabled is None:
             return (
                 False,
-                "incompatible",
-                (
-                    f"{record.name} supports sikd-host {record.host_spec}; "
-                    f"this host is {__version__}."
-                ),
+                "needs-upgrade",
+                ((N_("The database has no schema yet: run sikd init."), {}),),
             )
-        if enabled is None:
-            return False, "needs-upgrade", "The database has no schema yet: run sikd init."
         if record.name not in enabled:
-            return False, "disabled", "Installed but not enabled yet."
+            return False, "disabled", ((N_("Installed but not enabled yet."), {}),)
         if not enabled[record.name]:
-            return False, "disabled", ""
+            return False, "disabled", ()
         missing = [name for name in record.requires if not self._usable(name, enabled)]
         if missing:
-            return False, "disabled", f"Needs the plugin(s) {', '.join(missing)}."
-        return True, "active", ""
+            return (
+                False,
+                "disabled",
+                ((N_("Needs the plugin(s) %(names)s."), {"names": ", ".join(missing)}),),
+            )
+        return True, "active", ()
 
     def _usable(self, name: str, enabled: dict[str, bool]) -> bool:
         record = self.records.get(name)
@@ -256,18 +288,18 @@ class PluginHost:
             for record in self.ordered():
                 if record.status == "failed":
                     continue
-                wanted, status, message = self._decision(record, enabled)
+                wanted, status, notes = self._decision(record, enabled)
                 if wanted and not record.active:
                     self._activate(record)
                 elif not wanted:
-                    self._deactivate(record, status, message)
+                    self._deactivate(record, status, notes)
             self._checked_at = time.monotonic()
 
     def retry(self, name: str) -> None:
         """Forget a failure so the next sync tries the plugin again (after a fix)."""
         record = self.records[name]
         if record.status == "failed":
-            record.status, record.error, record.message = "discovered", None, ""
+            record.status, record.error, record.notes = "discovered", None, ()
             record.module, record.initialised = None, False
             self._probes.pop(name, None)
 
@@ -284,10 +316,8 @@ class PluginHost:
             current, head = plugin_schema_state(self, record)
             if current != head:
                 record.status = "needs-upgrade"
-                record.message = (
-                    f"The schema is at {current or 'nothing'}, its head is {head}: "
-                    "run sikd db upgrade."
-                )
+                message = SCHEMA_BEHIND if current else SCHEMA_MISSING
+                record.notes = ((message, {"current": current, "head": head}),)
                 return
             if not self.pm.is_registered(record.module):
                 self.pm.register(record.module, name=record.name)
@@ -295,7 +325,7 @@ class PluginHost:
                 from sikd_host.plugin_state import record_error
 
                 record_error(record.name, None)  # a stale error of an earlier run is cleared
-            record.status, record.message = "active", ""
+            record.status, record.notes = "active", ()
         except Exception as error:  # noqa: BLE001 - isolate every plugin failure
             self._fail(record, error)
 
@@ -310,8 +340,14 @@ class PluginHost:
         )
         if foreign:
             raise PluginRefused(
-                f"{record.name} defines tables without the prefix {record.name}_: "
-                + ", ".join(foreign)
+                (
+                    N_("%(name)s defines tables without the prefix %(prefix)s: %(tables)s"),
+                    {
+                        "name": record.name,
+                        "prefix": f"{record.name}_",
+                        "tables": ", ".join(foreign),
+                    },
+                )
             )
         return module
 
@@ -327,7 +363,10 @@ class PluginHost:
         from sikd_host.plugin_state import record_error
 
         record.status = "failed"
-        record.message = str(error) or error.__class__.__name__
+        if isinstance(error, PluginRefused):
+            record.notes = error.notes
+        else:  # the plugin's own error text, shown as it is
+            record.notes = ((str(error) or error.__class__.__name__, {}),)
         record.error = "".join(traceback.format_exception(error))
         log.error("plugin %s failed: %s", record.name, record.error)
         with contextlib.suppress(Exception):
@@ -335,10 +374,10 @@ class PluginHost:
                 self.pm.unregister(record.module)
         record_error(record.name, record.error)
 
-    def _deactivate(self, record: PluginRecord, status: str, message: str) -> None:
+    def _deactivate(self, record: PluginRecord, status: str, notes: tuple[Note, ...]) -> None:
         if record.module is not None and self.pm.is_registered(record.module):
             self.pm.unregister(record.module)
-        record.status, record.message = status, message
+        record.status, record.notes = status, notes
 
     def _probe(self, record: PluginRecord) -> pluggy.PluginManager:
         """A manager holding only this plugin, to read its declarations before it joins."""
@@ -391,8 +430,10 @@ class PluginHost:
         foreign = sorted(key for key in settings if not key.startswith(prefix))
         if foreign:
             raise PluginRefused(
-                f"{record.name} declares settings without the prefix {prefix}: "
-                + ", ".join(foreign)
+                (
+                    N_("%(name)s declares settings without the prefix %(prefix)s: %(keys)s"),
+                    {"name": record.name, "prefix": prefix, "keys": ", ".join(foreign)},
+                )
             )
         self._apply_settings(settings)
         blueprints = _flatten(probe.hook.sikd_blueprints())
@@ -401,7 +442,12 @@ class PluginHost:
         self._check_clashes(record, blueprints, permissions, menu_ids)
         for message in probe.hook.sikd_startup_check(app=self.app):
             if message:
-                raise PluginRefused(f"{record.name} refused to start: {message}")
+                raise PluginRefused(
+                    (
+                        N_("%(name)s refused to start: %(message)s"),
+                        {"name": record.name, "message": str(message)},
+                    )
+                )
         with self._setup_allowed():
             for blueprint in blueprints:
                 self.app.register_blueprint(blueprint)
@@ -427,12 +473,17 @@ class PluginHost:
         def owner_of_blueprint(name: str) -> str:
             return self.blueprint_owner.get(name, "host")
 
-        problems = []
+        problems: list[Note] = []
+
+        def clash(message: str, name: str, owner: str) -> None:
+            problems.append((message, {"name": name, "owner": owner, "plugin": record.name}))
+
         for blueprint in blueprints:
             if blueprint.name in self.app.blueprints:
-                problems.append(
-                    f"blueprint {blueprint.name!r} is declared by both "
-                    f"{owner_of_blueprint(blueprint.name)} and {record.name}"
+                clash(
+                    N_("blueprint '%(name)s' is declared by both %(owner)s and %(plugin)s"),
+                    blueprint.name,
+                    owner_of_blueprint(blueprint.name),
                 )
         existing_rules = {
             (rule.rule, method): rule.endpoint.partition(".")[0]
@@ -448,9 +499,10 @@ class PluginHost:
             for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
                 owner = existing_rules.get((rule.rule, method))
                 if owner is not None:
-                    problems.append(
-                        f"URL rule {rule.rule} ({method}) is declared by both "
-                        f"{owner_of_blueprint(owner)} and {record.name}"
+                    clash(
+                        N_("URL rule %(name)s is declared by both %(owner)s and %(plugin)s"),
+                        f"{rule.rule} ({method})",
+                        owner_of_blueprint(owner),
                     )
                     break
         taken_permissions = {p.name: "host" for p in HOST_PERMISSIONS}
@@ -458,20 +510,22 @@ class PluginHost:
             taken_permissions.update({p.name: plugin for p in declared})
         for permission in permissions:
             if permission.name in taken_permissions:
-                problems.append(
-                    f"permission {permission.name!r} is declared by both "
-                    f"{taken_permissions[permission.name]} and {record.name}"
+                clash(
+                    N_("permission '%(name)s' is declared by both %(owner)s and %(plugin)s"),
+                    permission.name,
+                    taken_permissions[permission.name],
                 )
         taken_menus = {item.id: "host" for item in HOST_MENU}
         taken_menus.update(self._menu_ids)
         for menu_id in menu_ids:
             if menu_id in taken_menus:
-                problems.append(
-                    f"menu id {menu_id!r} is declared by both "
-                    f"{taken_menus[menu_id]} and {record.name}"
+                clash(
+                    N_("menu id '%(name)s' is declared by both %(owner)s and %(plugin)s"),
+                    menu_id,
+                    taken_menus[menu_id],
                 )
         if problems:
-            raise PluginRefused("; ".join(problems))
+            raise PluginRefused(*problems)
 
     @contextlib.contextmanager
     def _setup_allowed(self) -> Iterator[None]:

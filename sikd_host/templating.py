@@ -11,6 +11,7 @@ from flask_login import current_user
 from sikd_host.auth.forms import LanguageForm
 from sikd_host.auth.passwords import MIN_LENGTH
 from sikd_host.org.nip import normalize
+from sikd_host.permissions import role_description
 from sikd_host.registry import menu_items, render_widget, slot
 
 
@@ -26,6 +27,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(format_nip, "nip")
     app.add_template_global(slot, "slot")
     app.add_template_global(render_widget, "render_widget")
+    app.add_template_global(role_description, "role_description")
     app.add_template_global(plugin_static_url, "plugin_static")
 
     @app.context_processor

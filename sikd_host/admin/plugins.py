@@ -16,7 +16,7 @@ from sikd_host.extensions import db
 from sikd_host.i18n import N_
 from sikd_host.permissions import permission_required
 from sikd_host.plugin_state import last_errors, set_enabled
-from sikd_host.pluginmanager import PluginHost, PluginRecord, current_host
+from sikd_host.pluginmanager import PluginHost, PluginRecord, current_host, translated
 
 bp = Blueprint("plugins", __name__, url_prefix="/admin/plugins")
 T = TypeVar("T")
@@ -36,6 +36,11 @@ class PluginRow:
     current: str | None
     head: str | None
     last_error: str | None
+
+    @property
+    def note(self) -> str:
+        """Why the plugin is in its state, in the current interface language."""
+        return translated(self.record.notes)
 
     @property
     def needs_upgrade(self) -> bool:

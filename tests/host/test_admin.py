@@ -158,3 +158,14 @@ def test_built_in_form_messages_are_translated(client, login_as):
     response = client.post("/admin/users/new", data={"username": "", "full_name": ""})
     assert response.status_code == 422
     assert "Kolom ini wajib diisi." in response.data.decode()
+
+
+def test_seeded_role_descriptions_are_shown_in_the_users_language(app, client, login_as):
+    login_as("admin")
+    page = client.get("/admin/roles").data.decode()
+    assert "Pegawai: seluruh pegawai" in page and "Pegawai: every employee" not in page
+    assert "Administrator: semua hak akses" in page
+    client.post("/admin/roles/new", data={"name": "auditor", "description": "Reads 100% of it"})
+    client.post("/language", data={"language": "en"})
+    page = client.get("/admin/roles").data.decode()
+    assert "Pegawai: every employee" in page and "Reads 100% of it" in page  # as written

@@ -1,5 +1,6 @@
 """The plugin machinery: discovery through entry points, live state, isolation, clashes."""
 
+import html
 import importlib
 import logging
 import textwrap
@@ -605,3 +606,38 @@ def test_a_bad_menu_item_or_widget_is_left_out_not_a_500(
     assert "menu item careless.nowhere has no URL" in caplog.text
     assert "widget careless.missing failed to render" in caplog.text
     assert "widget careless.raises failed to render" in caplog.text
+
+
+def test_plugin_states_are_shown_in_the_users_language(site, database_url, tmp_path, make_user):
+    """Status notes are msgids translated when shown (Indonesian by default), on the page
+    and in sikd plugins list; the status badge too."""
+    install_fake(site, "good", GOOD)
+    install_fake(site, "zclash", GOOD.replace('Blueprint("good"', 'Blueprint("zclash"')
+                 .replace('url_prefix="/good"', 'url_prefix="/zclash"')
+                 .replace('"good.page", "Good menu"', '"zclash.page", "Z menu"')
+                 .replace('"good.page")]', '"zclash.page")]')
+                 .replace('"GOOD_COLOUR": "blue", "GOOD_LIMIT": 3', '"ZCLASH_X": 1'))  # fmt: skip
+    install_fake(site, "old", "", requires=("sikd-host<0.1",))
+    new_app(database_url, tmp_path / "first")
+    install_fake(site, "fresh", "")
+    app = new_app(database_url, tmp_path / "second", enable_new=False)
+    client = admin_client(app, make_user)
+    page = html.unescape(client.get("/admin/plugins/").data.decode())
+    notes = {
+        "fresh": ("Sudah terpasang, tetapi belum diaktifkan.", "Installed but not enabled yet."),
+        "old": ("old mendukung sikd-host <0.1", "old supports sikd-host <0.1"),
+        "zclash": ("hak akses 'good.use' dideklarasikan oleh good dan juga oleh zclash",
+                   "permission 'good.use' is declared by both good and zclash"),
+    }  # fmt: skip
+    for name, (indonesian, english) in notes.items():
+        section = page.split(f'data-plugin="{name}"', 1)[1].split("</section>", 1)[0]
+        note = section.split('Catatan</dt><dd class="col-sm-9">', 1)[1].split("</dd>", 1)[0]
+        assert indonesian in note and english not in note, (name, note)
+    listing = app.test_cli_runner().invoke(args=["plugins", "list"])
+    assert "note: Sudah terpasang, tetapi belum diaktifkan." in listing.output
+    client.post("/language", data={"language": "en"})
+    page = html.unescape(client.get("/admin/plugins/").data.decode())
+    assert all(english in page for _indonesian, english in notes.values())
+    safe = new_app(database_url, tmp_path / "safe", SAFE_MODE=True, enable_new=False)
+    safe_page = admin_client(safe, make_user, "boss2").get("/admin/plugins/").data.decode()
+    assert ">mode aman</span>" in safe_page and "SIKD_SAFE_MODE diaktifkan" in safe_page
