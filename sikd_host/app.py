@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, current_app, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
@@ -29,10 +30,46 @@ PUBLIC_ENDPOINTS = {
 }
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading only what every part of the portal can store: ``NaN`` and
+    ``Infinity`` are refused, and so are a value nested deeper than the parser can recurse
+    (a ``RecursionError``) and a string with a lone surrogate (``"\\ud800"``, which no
+    database driver can encode). Each raises ``ValueError``, which ``request.get_json``
+    answers with 400 (or None when silent) instead of a 500 further on."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("parse_constant", _refuse_constant)
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+        _refuse_surrogates(value)
+        return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _refuse_surrogates(value: Any) -> None:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            item.encode("utf-8")  # UnicodeEncodeError, a ValueError, on a lone surrogate
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
 class SikdFlask(Flask):
     """Flask with the house's template lookup: instance overrides first, then the host's and
     blueprints' templates, then each plugin's ``templates/`` folder. An override extends the
     template it replaces as ``original/<name>``."""
+
+    json_provider_class = StrictJSONProvider
 
     def __init__(self, *args: Any, **kwargs: Any):
         self.plugin_templates = ChoiceLoader([])  # plugins' folders are appended as they load

@@ -61,13 +61,19 @@ def page_arg(name: str = "page", maximum: int = MAX_PAGE) -> int:
 
 def contains_nul(value: Any) -> bool:
     """Whether a string, or any string inside a JSON value, holds a NUL character (which
-    PostgreSQL refuses in text, so it would end as a 500)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(contains_nul(item) for item in value)
+    PostgreSQL refuses in text, so it would end as a 500). Walked with a stack, not by
+    recursion: a JSON value nested as deep as the parser allows must not overflow it."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
     return False
 
 
