@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import abort, request
 from flask_babel import gettext
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import ImmutableMultiDict
 
 from sikd_host.i18n import N_
 
@@ -44,9 +47,37 @@ class _BabelTranslations:
         return gettext(singular if n == 1 else plural)
 
 
+def json_formdata() -> ImmutableMultiDict:
+    """A JSON body as form data, the way a browser would send the form: an object whose
+    values are text or numbers, or lists of them. Anything else (a list, a number, an
+    object inside a field, a body that is not JSON) is refused with 400: Flask-WTF would
+    hand it to the fields as it is, and a field holding a dict is a 500 further on."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        abort(400)
+    pairs = []
+    for name, value in payload.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+                abort(400)
+            pairs.append((name, str(item)))
+    return ImmutableMultiDict(pairs)
+
+
 class Form(FlaskForm):
     """Use instead of FlaskForm: CSRF on, and every built-in message in the user's language."""
 
     class Meta:
         def get_translations(self, form: Any) -> _BabelTranslations:
             return _BabelTranslations()
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if (
+                formdata is _Auto
+                and request.method in ("POST", "PUT", "PATCH", "DELETE")
+                and not request.files
+                and not request.form
+                and request.is_json
+            ):
+                return json_formdata()
+            return super().wrap_formdata(form, formdata)  # type: ignore[misc]
