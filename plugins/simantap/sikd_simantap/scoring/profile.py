@@ -71,32 +71,35 @@ def preset(name: str) -> dict[str, Any]:
 def validate(profile: Mapping[str, Any]) -> dict[str, str]:
     """Field path -> English msgid of its problem; empty when the profile can be used."""
     errors: dict[str, str] = {}
-    weights = profile.get("weights") or {}
+    weights = _section(profile, "weights", errors)
+    bands_of = _section(profile, "bands", errors)
     for axis in AXES:
         axis_weights = weights.get(axis) or {}
+        if not isinstance(axis_weights, Mapping):
+            axis_weights = {}  # named below: the axis has no positive weight
         for indicator, weight in axis_weights.items():
             field = f"weights.{axis}.{indicator}"
             if indicator not in INDICATORS:
                 errors[field] = N_("Unknown indicator.")
-            elif not _is_number(weight):
+            elif not is_number(weight):
                 errors[field] = N_("Enter a number.")
             elif weight < 0:
                 errors[field] = N_("A weight cannot be negative.")
-        if not any(_is_number(w) and w > 0 for w in axis_weights.values()):
+        if not any(is_number(w) and w > 0 for w in axis_weights.values()):
             errors[f"weights.{axis}"] = N_("Each axis needs at least one positive weight.")
-        bands = (profile.get("bands") or {}).get(axis)
+        bands = bands_of.get(axis)
         field = f"bands.{axis}"
         if not (isinstance(bands, (list, tuple)) and len(bands) == 2):
             errors[field] = N_("Give two thresholds.")
-        elif not all(_is_number(b) for b in bands):
+        elif not all(is_number(b) for b in bands):
             errors[field] = N_("Enter a number.")
         elif not 0 < bands[0] < bands[1] <= 100:
             errors[field] = N_("The thresholds must rise, between 0 and 100.")
-    for relation, weight in (profile.get("groups") or {}).items():
+    for relation, weight in _section(profile, "groups", errors).items():
         field = f"groups.{relation}"
         if relation not in ("atasan", "rekan", "bawahan", "diri"):
             errors[field] = N_("Unknown relation.")
-        elif not _is_number(weight):
+        elif not is_number(weight):
             errors[field] = N_("Enter a number.")
         elif weight < 0:
             errors[field] = N_("A weight cannot be negative.")
@@ -104,7 +107,7 @@ def validate(profile: Mapping[str, Any]) -> dict[str, str]:
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         errors["k"] = N_("Enter a whole number of at least 1.")
     coverage = profile.get("coverage_min")
-    if not _is_number(coverage) or not 0 <= coverage <= 100:
+    if not is_number(coverage) or not 0 <= coverage <= 100:
         errors["coverage_min"] = N_("Enter a percentage between 0 and 100.")
     return errors
 
@@ -116,5 +119,24 @@ def shares(profile: Mapping[str, Any], axis: str) -> dict[str, float]:
     return {name: (w / total * 100 if total else 0.0) for name, w in axis_weights.items()}
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _section(profile: Mapping[str, Any], name: str, errors: dict[str, str]) -> Mapping[str, Any]:
+    """``profile[name]`` when it is a mapping (empty when absent); anything else, e.g. a
+    list sent as JSON, is named as the problem and read as empty."""
+    value = profile.get(name) or {}
+    if not isinstance(value, Mapping):
+        errors[name] = N_("Send the draft profile as an object.")
+        return {}
+    return value
+
+
+MAX_NUMBER = 1e9  # far beyond any weight, threshold or percentage, far below float's range
+
+
+def is_number(value: Any) -> bool:
+    """A real number of a sensible size: not a bool, not NaN (it passes every comparison the
+    wrong way), not an infinity, nothing whose sums overflow a float."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and -MAX_NUMBER <= value <= MAX_NUMBER
+    )

@@ -159,7 +159,7 @@ def axis_shares(profile: Mapping[str, Any]) -> dict[str, dict[str, float]]:
         weights = {
             name: value
             for name, value in (profile.get("weights") or {}).get(axis, {}).items()
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+            if profiles.is_number(value) and value >= 0  # not NaN, nothing overflowing
         }
         found[axis] = profiles.shares({"weights": {axis: weights}}, axis)
     return found
