@@ -91,7 +91,7 @@ def _box_arg() -> tuple[bool, int | None]:
         return False, None
     if raw == "none":
         return True, None
-    if raw.isdigit() and 1 <= int(raw) <= 9:
+    if raw in {str(n) for n in range(1, 10)}:  # not "²", which isdigit() accepts
         return True, int(raw)
     raise BadInput(gettext("A box is a number from 1 to 9, or none."))
 

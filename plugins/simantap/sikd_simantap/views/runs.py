@@ -15,6 +15,7 @@ from sikd_simantap.models import Period, Run
 from sikd_simantap.scoring import mapping
 from sikd_simantap.scoring import profile as profiles
 from sikd_simantap.views import bp
+from sikd_simantap.views.ninebox import MAX_INT
 
 
 def _message(error: runs.RunError) -> str:
@@ -115,10 +116,12 @@ def run_publish(run_id: int) -> Any:
 @bp.route("/runs/compare")
 @permission_required("simantap.manage")
 def run_compare() -> Any:
-    a, b = request.args.get("a", ""), request.args.get("b", "")
-    if not (a.isdigit() and b.isdigit()):
+    a, b = request.args.get("a", "").strip(), request.args.get("b", "").strip()
+    if not all(raw.isascii() and raw.isdigit() for raw in (a, b)):  # int("²") fails
         flash(gettext("Choose two runs to compare."), "danger")
         return redirect(url_for("simantap.runs_page")), 303
+    if max(len(a), len(b)) > 10 or max(int(a), int(b)) > MAX_INT:
+        abort(404)  # no run has an id no database integer holds
     run_a, run_b = _run_or_404(int(a)), _run_or_404(int(b))
     if run_a.status != "done" or run_b.status != "done":
         abort(404)

@@ -11,6 +11,7 @@ from sikd_host.plugin_api import current_user, require
 from sikd_host.plugin_api import lazy_gettext as _l
 from sikd_simantap import talent
 from sikd_simantap.views import bp
+from sikd_simantap.views.succession import MAX_ID
 
 GENDERS = {"pria": _l("Male"), "wanita": _l("Female")}
 SIMANTAP_PERMISSIONS = ("simantap.use", "simantap.view_all", "simantap.manage")
@@ -22,14 +23,24 @@ def _require_simantap() -> None:
         require("simantap.use")  # answers 403 naming the permission
 
 
+def _whole_arg(name: str) -> int | None:
+    """A positive whole number of ASCII digits a database integer holds; anything else is
+    ignored, as a malformed filter always was here (``int("²")`` fails, and a larger
+    number would be a 500 at the query)."""
+    raw = (request.args.get(name) or "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10 or not 0 < int(raw) <= MAX_ID:
+        return None
+    return int(raw)
+
+
 @bp.route("/pegawai")
 @login_required
 def employees() -> Any:
     _require_simantap()
     if not talent.may_list(current_user):
         require("simantap.view_all")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    unit = request.args.get("unit", type=int)
+    page = _whole_arg("page") or 1
+    unit = _whole_arg("unit")
     period = request.args.get("period", "").strip()
     reference = talent.reference_date(period)
     rows, has_next = talent.employees(current_user, reference, unit, page)

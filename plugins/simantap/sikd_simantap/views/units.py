@@ -47,7 +47,7 @@ def _unit_arg() -> int | None:
     raw = (request.args.get("unit") or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:  # int("²") fails
         raise NotFound(gettext("There is no such unit."))
     return int(raw)
 
