@@ -21,6 +21,7 @@ from sikd_host.auth.forms import LanguageForm, PasswordChangeForm
 from sikd_host.errors import render_error
 from sikd_host.extensions import db
 from sikd_host.registry import dashboard_widgets
+from sikd_host.security import safe_next
 
 bp = Blueprint("portal", __name__)
 
@@ -53,10 +54,7 @@ def set_language() -> Any:
 
 
 def _back() -> str:
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
+    return safe_next(request.form.get("next"))
 
 
 @bp.route("/healthz")

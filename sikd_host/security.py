@@ -1,4 +1,4 @@
-"""Security headers on every response."""
+"""Security headers on every response, and the one check of a redirect target."""
 
 from __future__ import annotations
 
@@ -32,3 +32,18 @@ def register_security_headers(app: Flask) -> None:
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """``target`` when it is a path inside SIKD, else ``default``: never another site
+    (``//evil``, ``/\\evil``, which browsers read as ``//evil``, ``https://...``), never a
+    control character. Every ``next=`` redirect goes through here."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(char) < 32 or ord(char) == 127 for char in target)
+    ):
+        return target
+    return default

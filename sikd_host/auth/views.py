@@ -24,6 +24,7 @@ from sikd_host.auth.models import User
 from sikd_host.auth.passwords import hash_password, needs_rehash, verify_password
 from sikd_host.auth.sessions import start_session
 from sikd_host.extensions import db, limiter
+from sikd_host.security import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -45,9 +46,7 @@ def _limit_per_address() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("portal.dashboard")
+    return safe_next(target, url_for("portal.dashboard"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -30,6 +30,7 @@ from sikd_host.extensions import db
 from sikd_host.i18n import N_
 from sikd_host.jobs.models import Job
 from sikd_host.models import utcnow
+from sikd_host.security import safe_next
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def _finish(
     job.done = progress.total if status == "done" and progress.total else progress.done
     job.total = progress.total
     job.step = progress.step
-    job.result_link = link if link.startswith("/") and not link.startswith("//") else ""
+    job.result_link = safe_next(link, "")
     job.error = json.dumps(error) if error else ""
     db.session.commit()
 

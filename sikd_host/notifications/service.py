@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select, update
 from sikd_host.extensions import db
 from sikd_host.models import utcnow
 from sikd_host.notifications.models import Notification
+from sikd_host.security import safe_next
 
 MAX_MESSAGE = 500
 MAX_LINK = 500
@@ -30,7 +31,7 @@ def notify(user_ids: Iterable[int], message: str, link: str = "", **params: Any)
     ids = sorted({int(user_id) for user_id in user_ids})
     if not message or len(message) > MAX_MESSAGE:
         raise ValueError("message must be a msgid of 1 to 500 characters")
-    if link and (not link.startswith("/") or link.startswith("//") or len(link) > MAX_LINK):
+    if link and (safe_next(link, "") != link or len(link) > MAX_LINK):
         raise ValueError("link must be a path inside SIKD, starting with a single /")
     json.dumps(params)  # refuse values the JSON column could not keep
     if not ids:

@@ -167,6 +167,29 @@ def test_open_redirect_after_login_is_refused(client, make_user):
     assert response.location == "/"
 
 
+EVIL_TARGETS = ["//evil.example/x", "/\\evil.example/x", "/\\/evil.example", "/\t/evil.example",
+                "https://evil.example/", "javascript:alert(1)"]  # fmt: skip
+
+
+@pytest.mark.parametrize("target", EVIL_TARGETS)
+def test_the_language_switch_never_redirects_to_another_site(client, target):
+    response = client.post("/language", data={"language": "en", "next": target})
+    assert response.status_code == 302 and response.location == "/", target
+    kept = client.post("/language", data={"language": "id", "next": "/profile?tab=1"})
+    assert kept.location == "/profile?tab=1"
+
+
+@pytest.mark.parametrize("target", EVIL_TARGETS)
+def test_login_never_redirects_to_another_site(client, make_user, target):
+    make_user("budi")
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"username": "budi", "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 302 and response.location == "/", target
+
+
 class TestCsrf:
     @pytest.fixture
     def app_config(self):
