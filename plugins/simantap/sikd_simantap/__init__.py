@@ -73,6 +73,13 @@ def sikd_cli(group: Any) -> list[Any]:
     return [simantap_cli]
 
 
+@hookimpl
+def sikd_dashboard_widgets(user: Any) -> list[Any]:
+    from sikd_simantap.widgets import widgets_for
+
+    return widgets_for(user)
+
+
 @hookimpl(trylast=True)  # after the archive's demo, so the run sees SIKD activity
 def sikd_demo_data(seed: int) -> str | None:
     from sikd_simantap.demo import load_demo
