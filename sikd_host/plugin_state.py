@@ -23,12 +23,16 @@ class PluginState(db.Model):
 
 
 def read_enabled() -> dict[str, bool] | None:
-    """Name -> enabled for every plugin with a row; None when the table does not exist yet."""
+    """Name -> enabled for every plugin with a row; None when the table does not exist yet
+    (before the first migration). Any other database error is raised: a hiccup must not be
+    mistaken for "no plugin is enabled"."""
     try:
         with db.engine.connect() as connection:  # its own short transaction, not the session's
             return dict(connection.execute(select(PluginState.name, PluginState.enabled)).all())
-    except SQLAlchemyError:  # before the first migration the table is missing
-        return None
+    except SQLAlchemyError:
+        if not table_exists():  # raises in turn when the database does not answer
+            return None
+        raise
 
 
 def table_exists() -> bool:

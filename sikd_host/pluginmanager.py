@@ -282,9 +282,16 @@ class PluginHost:
         with self._lock, context:
             if not force and now - self._checked_at < self.ttl:
                 return
+            from sqlalchemy.exc import SQLAlchemyError
+
             from sikd_host.plugin_state import read_enabled
 
-            enabled = None if self.safe_mode else read_enabled()
+            try:
+                enabled = None if self.safe_mode else read_enabled()
+            except SQLAlchemyError as error:  # keep the last known state; retry after the TTL
+                log.warning("plugin state not read, keeping the last known one: %s", error)
+                self._checked_at = time.monotonic()
+                return
             for record in self.ordered():
                 if record.status == "failed":
                     continue

@@ -641,3 +641,33 @@ def test_plugin_states_are_shown_in_the_users_language(site, database_url, tmp_p
     safe = new_app(database_url, tmp_path / "safe", SAFE_MODE=True, enable_new=False)
     safe_page = admin_client(safe, make_user, "boss2").get("/admin/plugins/").data.decode()
     assert ">mode aman</span>" in safe_page and "SIKD_SAFE_MODE diaktifkan" in safe_page
+
+
+def test_a_database_hiccup_keeps_the_last_known_plugin_state(
+    database_url, tmp_path, make_user, caplog
+):
+    """Only a missing plugin_state table means "no schema yet"; any other error reading it
+    keeps every plugin as it was (it used to switch them all off until the next read)."""
+    from sqlalchemy import event
+
+    app = new_app(database_url, tmp_path, PLUGIN_STATE_TTL=0.0)
+    client = admin_client(app, make_user)
+    assert client.get("/arsip/").status_code == 200
+    with app.app_context():
+        engine = db.engine
+    dbapi = engine.dialect.loaded_dbapi
+
+    def hiccup(_conn, _cursor, statement, *_args):
+        if "FROM plugin_state" in statement:
+            raise dbapi.OperationalError("simulated: the server closed the connection")
+
+    event.listen(engine, "before_cursor_execute", hiccup)
+    try:
+        for _ in range(3):
+            assert client.get("/arsip/").status_code == 200
+        assert 'data-menu-id="archive.inbox"' in client.get("/").data.decode()
+    finally:
+        event.remove(engine, "before_cursor_execute", hiccup)
+    assert "plugin state not read, keeping the last known one" in caplog.text
+    assert app.test_cli_runner().invoke(args=["plugins", "disable", "archive"]).exit_code == 0
+    assert client.get("/arsip/").status_code == 404  # read again once the database answers
