@@ -52,7 +52,7 @@ def listed(client):
 def files(app, org, make_user):
     """Berkas A (Bagian A, opened by the arsiparis: a plain and a Rahasia record) and
     berkas B (Bagian B, opened by its head, an admin: one record); a clerk in each Bagian."""
-    make_user("admin_b", roles=["admin"], position_id=org.positions["P-KBB"])
+    make_user("admin_b", roles=["admin"])  # sees every unit (a Kepala Bagian B is taken)
     make_user("arsip_a", roles=["pegawai", "arsiparis"], position_id=org.positions["P-SA"])
     make_user("arsip_b", roles=["pegawai", "arsiparis"], position_id=org.positions["P-SB"])
     arsiparis, admin_b = client_for(app, "arsiparis"), client_for(app, "admin_b")

@@ -58,7 +58,7 @@ def listed(app, org, make_user):
         arsiparis.post("/arsip/penyusutan/inaktif", data={"record_ids": [moving]}).status_code
         == 303
     )
-    make_user("admin2", roles=["admin"], position_id=org.positions["P-KBB"])
+    make_user("admin2", roles=["admin"])  # sees every unit; P-KBB has its holder
     hidden = register(user_client(app, "admin2"), org, "UM.01.01", "2026-01-15", "Rahasia B", "B.B")
     return {"evil": evil, "plain": plain, "moving": moving, "hidden": hidden, "org": org}
 

@@ -53,7 +53,7 @@ def url_of(rule, number):
 
 @pytest.fixture
 def admin(app, org, make_user):
-    make_user("super", roles=["admin"], position_id=org.positions["P-KB"])
+    make_user("super", roles=["admin"])
     return english(client_for(app, "super"))
 
 
