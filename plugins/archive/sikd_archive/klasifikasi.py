@@ -6,8 +6,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    and_,
+    case,
+    exists,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from sikd_archive.models import KEAMANAN, Berkas, Change, Klasifikasi, Record
 from sikd_archive.rules.retention import Schedule, retention, schedule_for
@@ -206,27 +220,82 @@ def apply_retention(record: Record, own: dict | None = None, parents: dict | Non
     )
 
 
-def refresh_retention(where: object = None, batch: int = 2000) -> int:
-    """Recompute the due dates of live records (optionally filtered), in batches."""
+class add_years(FunctionElement):  # noqa: N801 - reads like the SQL function it renders
+    """``day`` plus a whole number of ``years`` in SQL, with the rule of
+    :func:`sikd_archive.rules.retention.add_years`: 29 February falls back to 28 February."""
+
+    type = Date()
+    name = "add_years"
+    inherit_cache = True
+
+
+@compiles(add_years)
+def _add_years_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    day, years = (compiler.process(clause, **kw) for clause in element.clauses)
+    # PostgreSQL's own interval arithmetic already ends 29 February + 1 year on 28 February
+    return f"CAST({day} + make_interval(years => {years}) AS DATE)"
+
+
+@compiles(add_years, "sqlite")
+def _add_years_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    day, years = (compiler.process(clause, **kw) for clause in element.clauses)
+    shift = f"'+' || {years} || ' years'"
+    # SQLite rolls 29 February + 1 year over to 1 March; step back a day first instead
+    return (
+        f"CASE WHEN strftime('%m-%d', {day}) = '02-29' "
+        f"AND strftime('%m-%d', date({day}, {shift})) != '02-29' "
+        f"THEN date({day}, '-1 day', {shift}) ELSE date({day}, {shift}) END"
+    )
+
+
+def effective_schedules() -> dict[Schedule, list[int]]:
+    """The codes of each distinct schedule, a code without one of its own taking its
+    nearest ancestor's (computed in Python: the scheme is small, records are not)."""
     own, parents = schedules()
-    closed = dict(db.session.execute(select(Berkas.id, Berkas.closed_on)).all())
-    statement = select(Record).where(Record.status.in_(("aktif", "inaktif")), ~reassessed())
-    if where is not None:
-        statement = statement.where(where)
-    count = 0
-    for record in db.session.scalars(statement.execution_options(yield_per=batch)):
-        schedule = (
-            schedule_for(record.klasifikasi_id, own, parents) if record.klasifikasi_id else None
+    grouped: dict[Schedule, list[int]] = {}
+    for code_id in own:
+        schedule = schedule_for(code_id, own, parents)
+        if schedule is not None:
+            grouped.setdefault(schedule, []).append(code_id)
+    return grouped
+
+
+def refresh_retention(where: ColumnElement[bool] | None = None) -> int:
+    """Recompute the due dates of the live records (optionally filtered by ``where``) that
+    were not re-assessed, in set-based UPDATEs: one per distinct schedule of the JRA and
+    one for the records without any, never a row at a time, so it scales to millions of
+    records. The dates follow :func:`sikd_archive.rules.retention.retention`: from the
+    closing date of the record's berkas (none while it is open), or from its own date.
+    Returns the number of records recomputed."""
+    db.session.flush()  # the UPDATEs read berkas and codes from the database
+    live = and_(
+        Record.status.in_(("aktif", "inaktif")),
+        ~reassessed(),
+        true() if where is None else where,
+    )
+    grouped = effective_schedules()
+    scheduled = [code_id for codes in grouped.values() for code_id in codes]
+    count = _update(
+        and_(live, or_(Record.klasifikasi_id.is_(None), Record.klasifikasi_id.not_in(scheduled))),
+        {"active_until": None, "final_due_on": None, "final": None},
+    )
+    closed_on = select(Berkas.closed_on).where(Berkas.id == Record.berkas_id).scalar_subquery()
+    start = case((Record.berkas_id.is_(None), Record.tanggal), else_=closed_on)
+    for schedule, codes in grouped.items():
+        active_until = add_years(start, literal_column(str(int(schedule.active_years))))
+        final_due = add_years(active_until, literal_column(str(int(schedule.inactive_years))))
+        count += _update(
+            and_(live, Record.klasifikasi_id.in_(codes)),
+            {"active_until": active_until, "final_due_on": final_due, "final": schedule.final},
         )
-        in_berkas = record.berkas_id is not None
-        result = retention(
-            schedule, record.tanggal, in_berkas, closed.get(record.berkas_id) if in_berkas else None
-        )
-        record.active_until, record.final_due_on, record.final = (
-            result.active_until,
-            result.final_due_on,
-            result.final,
-        )
-        count += 1
-    db.session.flush()
+    for item in list(db.session.identity_map.values()):  # loaded records see the new dates
+        if isinstance(item, Record):
+            db.session.expire(item, ["active_until", "final_due_on", "final"])
     return count
+
+
+def _update(where: ColumnElement[bool], values: dict[str, Any]) -> int:
+    result = db.session.execute(
+        update(Record).where(where).values(**values).execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
