@@ -324,3 +324,39 @@ def test_the_413_page_through_an_archive_upload(app, org):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
         assert db.session.scalar(select(func.count()).select_from(Record)) == 1
+
+
+def test_a_new_record_takes_its_codes_default_security_class(app, org):
+    client = client_for(app, "arsiparis")
+    page = client.get("/arsip/naskah/baru").data.decode()
+    assert '<option selected value="">' in page or '<option value="" selected>' in page
+
+    def registered(**values):
+        response = client.post("/arsip/naskah/baru", data=form(org.units, **values))
+        assert response.status_code == 302, response.data.decode()[:2000]
+        with app.app_context():
+            record_id = int(response.headers["Location"].rsplit("/", 1)[1])
+            return db.session.get(Record, record_id).keamanan
+
+    kp04 = str(code_id(app, "KP.04"))  # Penilaian kinerja pegawai: R
+    assert registered(keamanan="", klasifikasi_id=kp04) == "R"
+    assert registered(keamanan="T", klasifikasi_id=kp04) == "T"  # the clerk's choice wins
+    assert registered(keamanan="", klasifikasi_id="0") == "B"  # no code: B
+    assert registered(keamanan="", klasifikasi_id=str(code_id(app, "UM.02.01"))) == "B"
+    imported = client.post(
+        "/arsip/klasifikasi",
+        data={
+            "file": (
+                io.BytesIO(
+                    b"kode,nama,retensi_aktif,retensi_inaktif,nasib_akhir,keamanan\n"
+                    b"XS,Pengamanan,,,,SR\nXS.01,Sandi,1,1,musnah,\n"
+                ),
+                "k.csv",
+            )
+        },
+        content_type="multipart/form-data",
+    )
+    assert imported.status_code == 302
+    assert registered(keamanan="", klasifikasi_id=str(code_id(app, "XS.01"))) == "SR"  # inherited
+    edit = client.get(f"/arsip/naskah/{1}/ubah").data.decode()
+    assert "As the classification code says" not in edit  # an edit keeps an explicit class

@@ -192,6 +192,24 @@ def schedules() -> tuple[dict[int, Schedule | None], dict[int, int | None]]:
     return own, parents
 
 
+def default_security(klasifikasi_id: int | None) -> str | None:
+    """The security class a code gives its new records: its own, else its nearest
+    ancestor's; None when no code up the tree has one."""
+    seen: set[int] = set()
+    current = klasifikasi_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        row = db.session.execute(
+            select(Klasifikasi.security, Klasifikasi.parent_id).where(Klasifikasi.id == current)
+        ).first()
+        if row is None:
+            return None
+        if row.security:
+            return row.security
+        current = row.parent_id
+    return None
+
+
 def reassessed() -> ColumnElement[bool]:
     """The record's final disposition was decided again by an arsiparis (dinilai kembali):
     its dates no longer follow the JRA, so recomputing must leave them alone."""

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from sikd_archive import search
-from sikd_archive.klasifikasi import apply_retention
+from sikd_archive.klasifikasi import apply_retention, default_security
 from sikd_archive.models import AgendaCounter, Attachment, Berkas, Change, Record
 from sikd_archive.rules.register import DEFAULTS, EDITABLE, agenda_number, validate_record
 from sikd_host.plugin_api import N_, Unit, audit, db, storage, utcnow
@@ -60,8 +60,13 @@ def _check(data: Mapping[str, Any], record: Record | None = None) -> None:
 def register(actor: Any, unit_id: int, data: Mapping[str, Any]) -> Record:
     """Register a record with the next agenda number of its unit; audited, indexed.
 
-    Sifat, keamanan, tingkat and media take their usual values when not given."""
-    data = {**DEFAULTS, **data}
+    Sifat, tingkat and media take their usual values when not given; a record given no
+    security class (keamanan) takes its classification code's default (that of the nearest
+    code up the tree that has one), else B."""
+    given = dict(data)
+    if not given.get("keamanan"):
+        given["keamanan"] = default_security(given.get("klasifikasi_id")) or DEFAULTS["keamanan"]
+    data = {**DEFAULTS, **given}
     _check(data)
 
     unit = db.session.get(Unit, unit_id)

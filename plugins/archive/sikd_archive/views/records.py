@@ -34,6 +34,7 @@ from sikd_host.plugin_api import (
     permission_required,
     storage,
 )
+from sikd_host.plugin_api import lazy_gettext as _l
 
 PAGE_SIZE = 50
 
@@ -54,6 +55,9 @@ def _choices(form: RecordForm, record: Record | None = None) -> None:
     form.berkas_id.choices = [(0, "-")] + [(i, f"{n} {t}") for i, n, t in open_berkas]
     units = db.session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)).all()
     form.unit_id.choices = [(i, f"{c} {n}") for i, c, n in units]
+
+
+CODE_SECURITY = _l("As the classification code says (B when it says nothing)")
 
 
 def _data(form: RecordForm) -> dict[str, Any]:
@@ -123,7 +127,9 @@ bp.add_url_rule("/", "records", records_list)
 def record_new() -> Any:
     form = RecordForm()
     _choices(form)
+    form.keamanan.choices = [("", CODE_SECURITY), *form.keamanan.choices]
     if request.method == "GET":
+        form.keamanan.data = ""  # the code's default unless the clerk chooses
         form.tanggal.data = dt.date.today()
         if current_user.position:
             form.unit_id.data = current_user.position.unit_id
