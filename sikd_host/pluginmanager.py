@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import importlib.metadata
 import logging
+import re
 import sys
 import threading
 import time
@@ -26,7 +27,7 @@ from typing import Any
 
 import pluggy
 from flask import Flask, has_app_context
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, TemplateNotFound
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -80,6 +81,29 @@ def translated(notes: tuple[Note, ...]) -> str:
 
 SCHEMA_BEHIND = N_("The schema is at %(current)s, its head is %(head)s: run sikd db upgrade.")
 SCHEMA_MISSING = N_("The schema is not created yet (its head is %(head)s): run sikd db upgrade.")
+
+
+class PluginTemplates(FileSystemLoader):
+    """A plugin's ``templates/`` folder, found only while the plugin is active: a disabled
+    plugin's templates cannot be included or extended by anyone else's either."""
+
+    def __init__(self, record: PluginRecord, folder: Path):
+        super().__init__(str(folder))
+        self.record = record
+
+    def get_source(self, environment: Environment, template: str) -> Any:
+        if not self.record.active:
+            raise TemplateNotFound(template)
+        return super().get_source(environment, template)
+
+    def list_templates(self) -> list[str]:
+        return super().list_templates() if self.record.active else []
+
+
+def normalised_rule(rule: str) -> str:
+    """A URL rule with every variable part alike: ``/x/<int:id>`` and ``/x/<name>`` match
+    the same URLs, so they clash."""
+    return re.sub(r"<[^>]*>", "<>", rule)
 
 
 class PluginRefused(Exception):
@@ -384,7 +408,15 @@ class PluginHost:
     def _deactivate(self, record: PluginRecord, status: str, notes: tuple[Note, ...]) -> None:
         if record.module is not None and self.pm.is_registered(record.module):
             self.pm.unregister(record.module)
+        was_active = record.active
         record.status, record.notes = status, notes
+        if was_active:  # compiled templates are cached: forget the plugin's
+            self._forget_templates()
+
+    def _forget_templates(self) -> None:
+        cache = self.app.jinja_env.cache
+        if cache is not None:
+            cache.clear()
 
     def _probe(self, record: PluginRecord) -> pluggy.PluginManager:
         """A manager holding only this plugin, to read its declarations before it joins."""
@@ -461,7 +493,9 @@ class PluginHost:
                 self.blueprint_owner[blueprint.name] = record.name
                 record.blueprint_names.append(blueprint.name)
         if record.package_dir and (record.package_dir / "templates").is_dir():
-            self.template_loader.loaders.append(FileSystemLoader(record.package_dir / "templates"))
+            self.template_loader.loaders.append(
+                PluginTemplates(record, record.package_dir / "templates")
+            )
         if record.package_dir and (record.package_dir / "translations").is_dir():
             self._add_translations(record.package_dir / "translations")
         self._permissions[record.name] = permissions
@@ -493,7 +527,7 @@ class PluginHost:
                     owner_of_blueprint(blueprint.name),
                 )
         existing_rules = {
-            (rule.rule, method): rule.endpoint.partition(".")[0]
+            (normalised_rule(rule.rule), method): rule.endpoint.partition(".")[0]
             for rule in self.app.url_map.iter_rules()
             for method in rule.methods or ()
         }
@@ -504,7 +538,7 @@ class PluginHost:
             if rule.endpoint == "static":
                 continue
             for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}:
-                owner = existing_rules.get((rule.rule, method))
+                owner = existing_rules.get((normalised_rule(rule.rule), method))
                 if owner is not None:
                     clash(
                         N_("URL rule %(name)s is declared by both %(owner)s and %(plugin)s"),

@@ -671,3 +671,44 @@ def test_a_database_hiccup_keeps_the_last_known_plugin_state(
     assert "plugin state not read, keeping the last known one" in caplog.text
     assert app.test_cli_runner().invoke(args=["plugins", "disable", "archive"]).exit_code == 0
     assert client.get("/arsip/").status_code == 404  # read again once the database answers
+
+
+def test_a_disabled_plugins_templates_cannot_be_reached(site, database_url, tmp_path, make_user):
+    """Not through the plugin's own pages only: an instance template that includes one of
+    its templates stops finding it once the plugin is disabled (compiled ones included)."""
+    install_fake(site, "good", GOOD)
+    (site / "templates" / "good").mkdir(parents=True)
+    (site / "templates" / "good" / "hello.html").write_text("<p id='good-hello'>hello</p>")
+    app = new_app(database_url, tmp_path)
+    overrides = tmp_path / "instance" / "templates"
+    overrides.mkdir(parents=True)
+    (overrides / "profile.html").write_text(
+        '{% extends "original/profile.html" %}{% block content %}'
+        '{% include "good/hello.html" ignore missing %}{{ super() }}{% endblock %}'
+    )
+    client = admin_client(app, make_user)
+    assert "good-hello" in client.get("/profile").data.decode()
+    assert client.post("/admin/plugins/good/disable").status_code == 302
+    assert "good-hello" not in client.get("/profile").data.decode()
+    assert client.post("/admin/plugins/good/enable").status_code == 302
+    assert "good-hello" in client.get("/profile").data.decode()
+
+
+def test_url_rules_that_differ_only_in_converters_clash(site, database_url, tmp_path):
+    install_fake(site, "good", GOOD.replace('@bp.route("/")', '@bp.route("/item/<int:item_id>")')
+                 .replace("def page():", "def page(item_id):"))  # fmt: skip
+    other = (
+        GOOD.replace('Blueprint("good"', 'Blueprint("other"')
+        .replace('"good.use"', '"other.use"')
+        .replace('"good.page", "Good menu", "good.page"', '"other.page", "Other", "other.page"')
+        .replace('"GOOD_COLOUR": "blue", "GOOD_LIMIT": 3', '"ZOTHER_X": 1')
+        .replace('@bp.route("/")', '@bp.route("/item/<name>")')
+        .replace("def page():", "def page(name):")
+    )
+    install_fake(site, "zother", other)
+    app = new_app(database_url, tmp_path)
+    host = current_host(app)
+    assert host.records["good"].active
+    record = host.records["zother"]
+    assert record.status == "failed", record.message
+    assert "URL rule /good/item/<name> (GET)" in record.message and "good" in record.message
