@@ -10,17 +10,27 @@ import time
 
 from flask import session
 from flask_login import login_user
+from sqlalchemy.orm import joinedload, selectinload
 
-from sikd_host.auth.models import User
+from sikd_host.auth.models import Role, User
 from sikd_host.extensions import db
 from sikd_host.models import utcnow
+from sikd_host.org.models import Position
+
+# What nearly every page asks of the user (permissions, the unit they lead), read with the
+# user in one round trip for the user and their position and one each for roles and grants,
+# instead of one lazy query apiece later in the request.
+USER_OPTIONS = (
+    joinedload(User.position).joinedload(Position.superior),
+    selectinload(User.roles).selectinload(Role.grants),
+)
 
 
 def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=USER_OPTIONS)
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
