@@ -46,7 +46,8 @@ def _years(row: dict, column: str, problems: list[Problem]) -> int | None:
     raw = (row.get(column) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or int(raw) > 100:
+    # ASCII digits only ("²" passes isdigit() and fails int()), and few: int() refuses 4,301
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3 or int(raw) > 100:
         problems.append(Problem(row["_row"], column, N_("Write a whole number of years (0-100).")))
         return None
     return int(raw)
