@@ -2,8 +2,9 @@
 (``from security_dataset import ...``).
 
 The demo institution (host, archive and Simantap demo data, built from their fixed seeds)
-plus one account per seeded role that holds only that role, and a leader: a pimpinan who
-holds the top structural position of the unit that owns the chosen record. Every object a
+plus one account per seeded role that holds only that role, and a leader: the demo person
+(pegawai and pimpinan) who holds the top structural position of the unit that owns the
+chosen record. Every object a
 URL can name exists once (a record with its attachment, a disposition, a berkas, a period
 with its published run, a 360 form, a critical position with a frozen plan, a job), owned
 by demo people, never by the matrix's accounts, so that the matrix also shows who may open
@@ -13,13 +14,14 @@ another person's object.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, literal, select, text, union_all
 
 from sikd_host.testing import TEST_PASSWORD, log_in
 
@@ -31,6 +33,54 @@ MISSING = 2_000_000_000  # an id no object of the dataset has (within a database
 # attempt is not a refusal (200, audited as auth.login_failed) and is left out of the fuzz
 # of other forms; see test_fuzz.py.
 APPEND_ONLY: tuple[str, ...] = ()
+
+
+# --- filling the URLs of the URL map -------------------------------------------------------
+
+URL_ARGUMENTS = {  # argument name -> dataset object (or a fixed value)
+    "record_id": "record",
+    "attachment_id": "attachment",
+    "disposition_id": "disposition",
+    "berkas_id": "berkas",
+    "unit_id": "unit",
+    "position_id": "position",
+    "period_id": "period",
+    "run_id": "run",
+    "user_id": "employee",
+    "assignment_id": "assignment",
+    "role_id": "role",
+    "job_id": "job",
+    "code": "period_code",
+    "instruction_id": MISSING,
+    "proposal_id": MISSING,
+}
+ENDPOINT_ARGUMENTS = {  # the non-id parts of a few URLs
+    "org.template": {"kind": "units", "fmt": "csv"},
+    "archive.klasifikasi_template": {"fmt": "csv"},
+    "archive.export_list": {"kind": "aktif", "fmt": "csv"},
+    "archive.export_proposal": {"fmt": "csv"},
+    "simantap.import_template": {"kind": "pegawai", "fmt": "csv"},
+    "plugins.act": {"name": "nosuch", "action": "enable"},
+    "plugin_static": {"plugin": "archive", "filename": "archive.css"},
+    "static": {"filename": "sikd.css"},
+}
+
+
+def key_of(rule: Any) -> str:
+    """``GET /arsip/naskah/<record_id>``: the method the matrix sends and the rule without
+    its converters."""
+    method = "GET" if "GET" in rule.methods else "POST"
+    path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"<\1>", rule.rule)
+    return f"{method} {path}"
+
+
+def url_of(rule: Any, ids: dict[str, Any]) -> str:
+    values = dict(ENDPOINT_ARGUMENTS.get(rule.endpoint, {}))
+    for name in rule.arguments:
+        if name not in values:
+            source = URL_ARGUMENTS[name]
+            values[name] = ids[source] if isinstance(source, str) else source
+    return rule.build(values, append_unknown=False)[1]
 
 
 @dataclass
@@ -67,15 +117,24 @@ def build(app: Flask, make_user: Any) -> Dataset:
         attachment = db.session.scalar(
             select(Attachment.id).where(Attachment.record_id == record.id).limit(1)
         )
-        heads = [
-            p
-            for p in db.session.scalars(
-                select(Position).where(Position.unit_id == record.unit_id).order_by(Position.id)
+        # the leader: the demo person heading the record's unit (pegawai and pimpinan)
+        leader = next(
+            user
+            for user in db.session.scalars(
+                select(User)
+                .join(Position, Position.id == User.position_id)
+                .where(Position.unit_id == record.unit_id)
+                .order_by(User.id)
             )
-            if p.is_structural and (p.superior is None or p.superior.unit_id != p.unit_id)
-        ]
-        head = heads[0]
-        disposition = db.session.scalar(select(Disposition).order_by(Disposition.id).limit(1))
+            if leads_unit(user)
+        )
+        disposition = db.session.scalar(  # between two other demo people
+            select(Disposition)
+            .where(Disposition.recipient_id != leader.id, Disposition.sender_id != leader.id)
+            .order_by(Disposition.done_at.is_not(None), Disposition.id)
+            .limit(1)
+        )
+        disposition.done_at = None  # still to act on: its page has the action form
         berkas = db.session.scalar(select(Berkas.id).order_by(Berkas.id).limit(1))
         run = db.session.scalar(select(Run).where(Run.published.is_(True)).limit(1))
         period = db.session.get(Period, run.period_id)
@@ -93,7 +152,13 @@ def build(app: Flask, make_user: Any) -> Dataset:
             .limit(1)
         )
         assignment = db.session.scalar(
-            select(Assignment).where(Assignment.period_id == period.id).order_by(Assignment.id)
+            select(Assignment)
+            .where(
+                Assignment.period_id == period.id,
+                Assignment.rater_id != leader.id,
+                Assignment.ratee_id != leader.id,
+            )
+            .order_by(Assignment.id)
         )
         critical = db.session.scalar(
             select(CriticalPosition.position_id).order_by(CriticalPosition.position_id)
@@ -122,7 +187,6 @@ def build(app: Flask, make_user: Any) -> Dataset:
             "berkas": berkas,
             "unit": record.unit_id,
             "position": critical,
-            "head_position": head.id,
             "period": period.id,
             "period_code": period.code,
             "run": run.id,
@@ -137,17 +201,12 @@ def build(app: Flask, make_user: Any) -> Dataset:
             "employee": employee.username,
             "job": hr.username,
         }
-    users = {}
+        users = {"leader": leader.username}
+        assert owners["employee"] != leader.username
     for role in ROLES:
-        name = f"m_{role}"
-        if role == "leader":
-            make_user(name, roles=["pimpinan"], position_id=head.id)
-        else:
-            make_user(name, roles=[role])
-        users[role] = name
-    with app.app_context():
-        leader = db.session.scalar(select(User).where(User.username == users["leader"]))
-        assert leads_unit(leader), "the leader must lead the record's unit"
+        if role != "leader":
+            users[role] = f"m_{role}"
+            make_user(users[role], roles=[role])
     return Dataset(users=users, ids=ids, owners=owners)
 
 
@@ -161,18 +220,25 @@ def client_for(app: Flask, identity: str, dataset: Dataset) -> FlaskClient:
 
 
 def row_counts(app: Flask) -> dict[str, int]:
-    """The number of rows of every table (one query per table)."""
+    """The number of rows of every table, in one statement."""
     from sikd_host.extensions import db
 
     with app.app_context():
-        names = [
-            name
-            for name in inspect(db.engine).get_table_names()
-            if not name.startswith("alembic_version")
-        ]
-        counts = {
-            name: db.session.scalar(select(func.count()).select_from(text(f'"{name}"')))
-            for name in names
-        }
+        names = app.extensions.get("test_table_names")
+        if names is None:
+            names = app.extensions["test_table_names"] = sorted(
+                name
+                for name in inspect(db.engine).get_table_names()
+                if not name.startswith("alembic_version")
+            )
+        statement = union_all(
+            *(
+                select(literal(name).label("name"), func.count().label("n")).select_from(
+                    text(f'"{name}"')
+                )
+                for name in names
+            )
+        )
+        counts = {name: n for name, n in db.session.execute(statement)}
         db.session.rollback()
         return counts
