@@ -29,7 +29,7 @@ def _row(page, demo):
 
 def test_pegawai_fills_in_a_360_form(page, login, shot, demo, server):
     login(demo.rater)
-    page.get_by_role("link", name="Penilaian 360 saya").click()
+    page.get_by_role("link", name="Penilaian 360 saya", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Penilaian 360 saya")
     row = _row(page, demo)
     expect(row).to_have_count(1)
