@@ -29,11 +29,6 @@ ROLES = ("admin", "pimpinan", "leader", "arsiparis", "sdm", "pegawai")
 IDENTITIES = ("anonymous", *ROLES)
 MISSING = 2_000_000_000  # an id no object of the dataset has (within a database integer)
 
-# Tables a refused request may still write to, by design: none. The login form's failed
-# attempt is not a refusal (200, audited as auth.login_failed) and is left out of the fuzz
-# of other forms; see test_fuzz.py.
-APPEND_ONLY: tuple[str, ...] = ()
-
 
 # --- filling the URLs of the URL map -------------------------------------------------------
 
@@ -52,7 +47,7 @@ URL_ARGUMENTS = {  # argument name -> dataset object (or a fixed value)
     "job_id": "job",
     "code": "period_code",
     "instruction_id": MISSING,
-    "proposal_id": MISSING,
+    "proposal_id": "proposal",
 }
 ENDPOINT_ARGUMENTS = {  # the non-id parts of a few URLs
     "org.template": {"kind": "units", "fmt": "csv"},
@@ -91,6 +86,7 @@ class Dataset:
 
 
 def build(app: Flask, make_user: Any) -> Dataset:
+    from sikd_archive import lifecycle
     from sikd_archive.models import Attachment, Berkas, Disposition, Record
     from sikd_simantap import succession
     from sikd_simantap.models import Assignment, CriticalPosition, Period, Result, Run
@@ -168,6 +164,29 @@ def build(app: Flask, make_user: Any) -> Dataset:
             select(User).join(User.roles).where(Role.name == "sdm").order_by(User.id)
         )
         succession.freeze(critical, hr, "frozen for the access matrix")
+        # a destruction proposal by a demo arsiparis, of two records of their unit made due
+        proposer = db.session.scalar(
+            select(User)
+            .join(User.roles)
+            .join(Position, Position.id == User.position_id)
+            .where(Role.name == "arsiparis")
+            .where(
+                Position.unit_id.in_(
+                    select(Record.unit_id).where(Record.id != record.id).group_by(Record.unit_id)
+                )
+            )
+            .order_by(User.id)
+        )
+        due = db.session.scalars(
+            select(Record)
+            .where(Record.unit_id == proposer.position.unit_id, Record.id != record.id)
+            .order_by(Record.id)
+            .limit(2)
+        ).all()
+        for item in due:
+            item.final, item.final_due_on = "musnah", dt.date(2000, 1, 1)
+        db.session.flush()
+        proposal = lifecycle.propose(proposer, [item.id for item in due], "for the matrix")
         job = Job(
             id=uuid.uuid4().hex,
             function="sikd_simantap.jobs:score",
@@ -194,12 +213,14 @@ def build(app: Flask, make_user: Any) -> Dataset:
             "assignment": assignment.id,
             "role": pegawai_role,
             "job": job.id,
+            "proposal": proposal.id,
         }
         owners = {
             "disposition": db.session.get(User, disposition.recipient_id).username,
             "assignment": db.session.get(User, assignment.rater_id).username,
             "employee": employee.username,
             "job": hr.username,
+            "proposal": proposer.username,
         }
         users = {"leader": leader.username}
         assert owners["employee"] != leader.username

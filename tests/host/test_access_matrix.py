@@ -7,8 +7,8 @@ the route's own line. Status codes are what a GET answers (for a route that also
 POST, its GET), or, for a POST-only route, what an empty POST answers; ``LOGIN`` is a
 redirect to the login page. Object URLs are filled from a seeded dataset (see
 security_dataset.py): ids of objects that exist and belong to demo people, never to the
-matrix's accounts; ``MISSING`` marks an id that exists nowhere (404 is then the right
-answer for whoever passes the permission check).
+matrix's accounts (the instruction id alone exists nowhere: 404 or a refusal is then the
+right answer for whoever passes the permission check).
 
 POSTs run with CSRF off (the app fixture's default), so that the permission check itself
 is what is measured; ``test_every_post_route_refuses_a_missing_csrf_token`` checks the
@@ -129,11 +129,13 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "POST /arsip/penyusutan/usulan": grant(400, REGISTER),
     "POST /arsip/penyusutan/serah": grant(400, REGISTER),
     "POST /arsip/penyusutan/naskah/<record_id>/nilai-kembali": grant(400, REGISTER),
-    # MISSING proposal: 404 once the permission check is passed
-    "GET /arsip/penyusutan/usulan/<proposal_id>": grant(404, OFFICERS),
-    "GET /arsip/penyusutan/usulan/<proposal_id>/daftar.<fmt>": grant(404, OFFICERS),
-    "POST /arsip/penyusutan/usulan/<proposal_id>/setujui": grant(404, APPROVE),
-    "POST /arsip/penyusutan/usulan/<proposal_id>/tolak": grant(404, OFFICERS),
+    # an open proposal of a demo arsiparis: the officers see it; the admin approves it first
+    # (the records are destroyed), so the approvers after them are told it is decided
+    "GET /arsip/penyusutan/usulan/<proposal_id>": grant(200, OFFICERS),
+    "GET /arsip/penyusutan/usulan/<proposal_id>/daftar.<fmt>": grant(200, OFFICERS),
+    "POST /arsip/penyusutan/usulan/<proposal_id>/setujui": grant(409, APPROVE) | {"admin": 303},
+    "POST /arsip/penyusutan/usulan/<proposal_id>/tolak": grant(400, OFFICERS),  # no reason
+    # no minutes while it is open (the GETs run before the approval): 404 for everyone
     "GET /arsip/penyusutan/berita-acara/<proposal_id>": grant(404, ARCHIVE),
     # --- Simantap: every employee (simantap.use; not the arsiparis-only account) ---------
     "GET /simantap/": grant(200, SIMANTAP),
@@ -282,6 +284,7 @@ PLUGIN_BLUEPRINTS = ("archive", "simantap")
 ANY_IDS = {  # any well-formed value: the answer does not depend on the object
     "record": 1, "attachment": 1, "disposition": 1, "berkas": 1, "unit": 1, "position": 1,
     "period": 1, "run": 1, "employee": 1, "assignment": 1, "role": 1, "job": "0" * 32,
+    "proposal": 1,
     "period_code": "2026",
 }  # fmt: skip
 
