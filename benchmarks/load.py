@@ -30,8 +30,10 @@ SIKD runs with ``sikd serve`` (PostgreSQL, Redis for the rate limits), a fresh s
 scenario; the ceilings with ``python -m gunicorn`` and the same workers and threads. Any
 answer other than 200 (or the 303 of a saved form) counts as an error, as do socket errors
 and timeouts. Goals: inbox and result reach 40% of the bare login page's requests per
-second; 0 errors; p95 <= 100 ms at 50 connections. The table gives the machine's load
-average as each run started: wrk, gunicorn and PostgreSQL share the machine.
+second; 0 errors; p95 <= 100 ms at 50 connections. wrk, gunicorn and PostgreSQL share the
+machine; the table gives, for each run, the share of the machine's CPU time that other
+processes used meanwhile (everything but this script, its children and the PostgreSQL
+backends of its database), so that a run disturbed by other work shows as such.
 
     .venv/bin/python benchmarks/load.py [--database-url URL] [--reuse] [--records 1000000]
         [--employees 100000] [--workers 4] [--threads 1] [--connections 50] [--duration 20]
@@ -352,13 +354,57 @@ def write_requests(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
             handle.write("\t".join(row) + "\n")
 
 
+def _ticks(pid: str) -> int:
+    """CPU ticks of a process and of its children it has waited for."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+
+
+def cpu_sample(database_url: str) -> tuple[int, int]:
+    """(busy ticks of the whole machine, ticks of this benchmark): this process and its
+    descendants (gunicorn, wrk) and the PostgreSQL backends of the benchmark's database."""
+    times = Path("/proc/stat").read_text().split()[1:9]  # user nice system idle iowait ...
+    busy = sum(int(value) for i, value in enumerate(times) if i not in (3, 4))
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[entry.name] = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            except OSError:
+                continue
+    mine, grown = {str(os.getpid())}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in mine} - mine
+        mine |= more
+        grown = bool(more)
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            backends = connection.scalars(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            ).all()
+    finally:
+        engine.dispose()
+    mine |= {str(pid) for pid in backends}
+    return busy, sum(_ticks(pid) for pid in mine)
+
+
 def run_wrk(
-    base: str, requests: Path, args: argparse.Namespace, duration: int, think_ms: int = 0
+    base: str,
+    requests: Path,
+    args: argparse.Namespace,
+    duration: int,
+    think_ms: int = 0,
+    connections: int | None = None,
 ) -> dict[str, Any]:
+    connections = connections or args.connections
     command = [
         "wrk",
-        f"-t{args.wrk_threads}",
-        f"-c{args.connections}",
+        f"-t{min(args.wrk_threads, connections)}",
+        f"-c{connections}",
         f"-d{duration}s",
         "--timeout",
         "10s",
@@ -369,10 +415,16 @@ def run_wrk(
         str(requests),
     ]
     env = {**os.environ, "LOAD_THINK_MS": str(think_ms)}
+    before, started = cpu_sample(args.database_url), time.monotonic()
     output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    after, elapsed = cpu_sample(args.database_url), time.monotonic() - started
     for line in output.splitlines():
         if line.startswith("LOADJSON "):
-            return json.loads(line[len("LOADJSON ") :])
+            summary = json.loads(line[len("LOADJSON ") :])
+            others = (after[0] - before[0]) - (after[1] - before[1])
+            capacity = os.sysconf("SC_CLK_TCK") * (os.cpu_count() or 1) * elapsed
+            summary["others_cpu"] = max(0.0, others / capacity)
+            return summary
     raise SystemExit(f"no summary from wrk:\n{output}")
 
 
@@ -386,8 +438,9 @@ def measure(
     folder = Path(tempfile.mkdtemp(prefix="sikd-load-"))
     path = folder / "requests.tsv"
     write_requests(path, rows)
-    run_wrk(base, path, args, args.warmup, think_ms)
-    load_before = os.getloadavg()[0]
+    # warm up with one connection per worker thread: requests that wrk leaves in the listen
+    # backlog when it stops would still be served, into the measured run
+    run_wrk(base, path, args, args.warmup, think_ms, connections=args.workers * args.threads)
     result = run_wrk(base, path, args, duration or args.duration, think_ms)
     shutil.rmtree(folder)
     seconds = result["duration_us"] / 1e6
@@ -400,7 +453,9 @@ def measure(
         "p99": result["p99_us"] / 1000,
         "errors": errors,
         "statuses": result["statuses"],
-        "load": load_before,  # the machine's 1-minute load average as the run started
+        # the share of the machine's CPU time used by processes other than the benchmark's
+        # (wrk, gunicorn, its PostgreSQL backends): other work on a shared machine
+        "others": result["others_cpu"],
     }
 
 
@@ -533,7 +588,7 @@ def report(name: str, row: dict[str, Any]) -> None:
     print(
         f"{name:<11} {row['rps']:8.1f} req/s  p50 {row['p50']:7.1f}  p95 {row['p95']:7.1f}  "
         f"p99 {row['p99']:7.1f} ms  errors {row['errors']}  {row['statuses']}  "
-        f"load {row['load']:.1f}",
+        f"others {row['others']:.0%}",
         flush=True,
     )
 
@@ -542,7 +597,7 @@ def table(results: dict[str, dict], args: argparse.Namespace) -> str:
     bare = results.get("bare login", {}).get("rps")
     lines = [
         "| scenario | requests | req/s | share of bare login | p50 ms | p95 ms | p99 ms | errors "
-        "| load |",
+        "| others' CPU |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in SCENARIOS:
@@ -552,7 +607,7 @@ def table(results: dict[str, dict], args: argparse.Namespace) -> str:
         share = f"{row['rps'] / bare * 100:.0f}%" if bare else "-"
         lines.append(
             f"| {name} | {row['requests']} | {row['rps']:.1f} | {share} | {row['p50']:.1f} | "
-            f"{row['p95']:.1f} | {row['p99']:.1f} | {row['errors']} | {row['load']:.1f} |"
+            f"{row['p95']:.1f} | {row['p99']:.1f} | {row['errors']} | {row['others']:.0%} |"
         )
     goals = []
     if bare:
@@ -564,7 +619,10 @@ def table(results: dict[str, dict], args: argparse.Namespace) -> str:
                     f"- {name} at {share:.0%} of the bare login page (goal 40%): {verdict}"
                 )
     errors = sum(row["errors"] for row in results.values())
-    goals.append(f"- errors: {errors} (goal 0): {'met' if errors == 0 else 'missed'}")
+    silent = [name for name, row in results.items() if not row["requests"]]
+    verdict = "met" if errors == 0 and not silent else "missed"
+    note = f"; no answer at all within the run: {', '.join(silent)}" if silent else ""
+    goals.append(f"- errors: {errors} (goal 0){note}: {verdict}")
     for name in ("mixed", "mixed users", *MIX):
         if name in results:
             p95 = results[name]["p95"]
