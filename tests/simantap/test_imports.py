@@ -689,3 +689,21 @@ def test_competency_levels_are_stored_under_their_keys(app, cli, institution, tm
     assert result.exit_code == 0, result.output
     names = {row[2] for row in stored(app, "kompetensi_rinci")}
     assert names == {"orientasi_hasil", "Manajemen Kearsipan"}
+
+
+def test_a_structural_position_gets_at_most_one_holder(app, cli, institution, tmp_path):
+    """J-TU is held by kabag_tu: a new employee there is refused; kabag_tu moving out in the
+    same file frees it; two rows for one structural position are refused."""
+    new = ("199401012019031001", "Rina Baru", "III/a", "J-TU", "S1", "2026-01-02", "")
+    users = count(app, User)
+    refused = cli_import(cli, tmp_path, "pegawai", csv_bytes(PEGAWAI, [new]))
+    assert refused.exit_code == 1
+    assert "row 2, kode_jabatan:" in refused.output and "J-TU" in refused.output
+    assert count(app, User) == users
+    moving = (NIP["kabag_tu"], "Kabag_Tu", "IV/a", "P-KP", "S2", "2026-01-02", "")
+    twice = ("199501012020031001", "Dua Kali", "III/a", "J-TU", "S1", "2026-01-02", "")
+    refused = cli_import(cli, tmp_path, "pegawai", csv_bytes(PEGAWAI, [new, twice, moving]))
+    assert refused.exit_code == 1 and "row 3, kode_jabatan:" in refused.output
+    assert "row 2, kode_jabatan:" not in refused.output
+    done = cli_import(cli, tmp_path, "pegawai", csv_bytes(PEGAWAI, [new, moving]))
+    assert done.exit_code == 0, done.output

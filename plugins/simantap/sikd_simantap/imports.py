@@ -61,6 +61,7 @@ from sikd_simantap.rules_import import (
     Context,
     UsernameMaker,
     read_rows,
+    structural_holders,
 )
 
 CHUNK = 500  # ids per IN (...) list when reading existing rows
@@ -347,6 +348,7 @@ def _plan_pegawai(plan: Plan, rows: list[dict[str, Any]]) -> None:
             select(Employee.user_id, Employee.golongan, Employee.pendidikan, Employee.tmt_jabatan)
         )
     }
+    _check_structural_holders(rows, users)
     names = UsernameMaker(db.session.scalars(select(User.username)))
     now = utcnow()
     new_users: list[dict[str, Any]] = []
@@ -388,6 +390,31 @@ def _plan_pegawai(plan: Plan, rows: list[dict[str, Any]]) -> None:
         _update(talent_table, ("user_id",), TALENT_FIELDS + ("updated_at",), talent_updates),
         _create_accounts(rows, new_users, now),
     ]
+
+
+def _check_structural_holders(
+    rows: list[dict[str, Any]], users: Mapping[str, tuple[int, tuple]]
+) -> None:
+    """Refuse the file when it would give a structural position a second holder."""
+    structural = dict(
+        db.session.execute(
+            select(Position.id, Position.code).where(Position.kind == "struktural")
+        ).all()
+    )
+    holders = dict(
+        db.session.execute(
+            select(User.id, User.position_id).where(
+                User.active.is_(True), User.position_id.is_not(None)
+            )
+        ).all()
+    )
+    with_ids = [
+        {**row, "user_id": users[row["nip"]][0] if row["nip"] in users else None}
+        for row in rows
+    ]
+    problems = structural_holders(with_ids, holders, structural)
+    if problems:
+        raise TableError(problems)
 
 
 def _new_user(row: Mapping[str, Any], username: str, now: dt.datetime) -> dict[str, Any]:

@@ -236,6 +236,40 @@ def pegawai_row(cells: Cells, context: Context) -> dict[str, Any]:
     }
 
 
+def structural_holders(
+    rows: Sequence[Mapping[str, Any]],
+    holders: Mapping[int, int],
+    structural: Mapping[int, str],
+) -> list[Problem]:
+    """DOMAIN.md section 2: a structural position has at most one holder. ``holders`` maps
+    each active user id to the position they hold now, ``structural`` each structural
+    position id to its code; rows carry ``user_id`` (None for a new employee) and
+    ``position_id`` (None keeps the one held). A problem on every row that would give a
+    structural position a second holder."""
+    moving = {row["user_id"] for row in rows if row.get("user_id") and row.get("position_id")}
+    taken: dict[int, str] = {}
+    for user, position in holders.items():
+        if position in structural and user not in moving:
+            taken[position] = "held"
+    problems = []
+    for row in rows:
+        position = row.get("position_id")
+        if position not in structural:
+            continue
+        if position in taken:
+            problems.append(
+                Problem(
+                    int(row.get("_row", 0)),
+                    "kode_jabatan",
+                    N_("Position %(code)s is structural and already has its holder."),
+                    {"code": structural[position]},
+                )
+            )
+        else:
+            taken[position] = "file"
+    return problems
+
+
 def skp_row(cells: Cells, context: Context) -> dict[str, Any]:
     return {
         "user_id": cells.user("nip", context.users),
