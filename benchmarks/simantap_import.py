@@ -59,8 +59,11 @@ def nip(rng: random.Random, serials: set[str]) -> str:
 
 
 def generate(path: Path, rows: int, positions: list[str], seed: int = SEED) -> None:
+    """The heads (J..) are structural: one holder each, the first rows; staff for the rest."""
     rng = random.Random(seed)
     used: set[str] = set()
+    heads = [code for code in positions if code.startswith("J")]
+    staff = [code for code in positions if not code.startswith("J")]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(
@@ -74,7 +77,7 @@ def generate(path: Path, rows: int, positions: list[str], seed: int = SEED) -> N
                     nip(rng, used),
                     name,
                     rng.choice(GOLONGAN),
-                    rng.choice(positions),
+                    heads[number] if number < len(heads) else rng.choice(staff),
                     rng.choice(EDUCATION),
                     tmt.isoformat(),
                     f"pegawai{number}@example.go.id",
