@@ -142,6 +142,10 @@ def db_upgrade(plugin: str | None) -> None:
     if plugin and failures:
         raise CommandError(f"plugin {plugin} could not be loaded: {failures[0].message}")
     _report_skipped(failures)
+    from sikd_host.admin.plugins import grant_new_permissions
+
+    for role, names in grant_new_permissions("sikd db upgrade").items():
+        click.echo(f"role {role}: new permissions ticked: {', '.join(sorted(names))}")
 
 
 @db_group.command("downgrade")
@@ -266,6 +270,9 @@ def run_init(
     upgrade_all(failures=failures)
     seed_roles()
     enabled = enable_new_plugins("sikd init")
+    from sikd_host.admin.plugins import grant_new_permissions
+
+    grant_new_permissions("sikd init")
     created = ensure_admin(admin_username, admin_password)
     db.session.commit()
     if enabled:

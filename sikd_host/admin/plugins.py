@@ -98,14 +98,12 @@ def enable_plugin(actor: Any, name: str) -> None:
             N_("%(name)s cannot be enabled until its migrations have run (sikd db upgrade)."),
             name=name,
         )
-    from sikd_host.plugin_state import PluginState
 
-    first_time = db.session.get(PluginState, name) is None
     set_enabled(name, True)
     db.session.commit()
     host.retry(name)
     host.sync(force=True)
-    granted = grant_suggested_roles(host.permissions_of(name)) if first_time else {}
+    granted = grant_suggested_roles(host.permissions_of(name))
     audit.record(actor, "plugin.enabled", "plugin", name, {"granted": granted})
     db.session.commit()
 
@@ -148,19 +146,43 @@ def enable_new_plugins(actor: Any) -> list[str]:
 
 
 def grant_suggested_roles(permissions: list[Any]) -> dict[str, list[str]]:
-    """Tick each permission on the seeded roles it suggests (roles that exist only)."""
+    """Tick each permission never offered before on the seeded roles it suggests (roles that
+    exist only), and remember it as offered: a permission is offered once, so what an admin
+    unticks stays unticked, while a permission that a plugin's upgrade brings, or one of a
+    plugin that failed at its first setup, still reaches its roles."""
     from sqlalchemy import select
 
-    from sikd_host.auth.models import Role, RolePermission
+    from sikd_host.auth.models import Role, RolePermission, SeenPermission
 
+    seen = set(db.session.scalars(select(SeenPermission.name)))
     roles = {role.name: role for role in db.session.scalars(select(Role))}
     granted: dict[str, list[str]] = {}
     for permission in permissions:
+        if permission.name in seen:
+            continue
         for role_name in permission.roles:
             role = roles.get(role_name)
             if role is not None and permission.name not in role.permission_names:
                 role.grants.append(RolePermission(permission=permission.name))
                 granted.setdefault(role_name, []).append(permission.name)
+        db.session.add(SeenPermission(name=permission.name))
+        seen.add(permission.name)
+    return granted
+
+
+def grant_new_permissions(actor: Any) -> dict[str, list[str]]:
+    """Offer the permissions of every active plugin that were never offered (after an
+    upgrade or a repaired first setup); audited when anything was ticked. Commits."""
+    host = current_host()
+    granted: dict[str, list[str]] = {}
+    for record in host.ordered():
+        if not record.active:
+            continue
+        for role, names in grant_suggested_roles(host.permissions_of(record.name)).items():
+            granted.setdefault(role, []).extend(names)
+    if granted:
+        audit.record(actor, "permission.suggested_granted", "role", "", {"granted": granted})
+    db.session.commit()
     return granted
 
 

@@ -46,6 +46,17 @@ class RolePermission(db.Model):
     role: Mapped[Role] = relationship(back_populates="grants")
 
 
+class SeenPermission(db.Model):
+    """A plugin permission the host has offered to its suggested roles once: a permission is
+    ticked on the roles it suggests the first time an enabled plugin declares it (a plugin's
+    upgrade may bring new ones), never again, so an admin's unticking stays."""
+
+    __tablename__ = "permission_seen"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user"
 
