@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PLUGINS := -e plugins/archive -e plugins/simantap
+# pytest-xdist processes for the tests; 0 runs the suite in one process
+TEST_WORKERS ?= 2
 
 .PHONY: demo test install install-test lint translations clean
 
@@ -20,7 +22,7 @@ demo: install
 	$(BIN)/sikd demo --host 127.0.0.1 --port 5000
 
 test: install-test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 lint: install-test
 	$(BIN)/ruff check .

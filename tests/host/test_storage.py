@@ -172,6 +172,7 @@ def test_a_large_upload_is_streamed_in_chunks(app):
         ("a.png", PNG, "png"),
         ("a.tif", TIFF, "tiff"),
     ],
+    ids=lambda value: value if isinstance(value, str) else "data",
 )
 def test_allowed_types_are_recognised_by_content(app, name, data, kind):
     with app.app_context():
