@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sikd_host.extensions import db
 from sikd_host.forms import Form
 from sikd_host.notifications import service
+from sikd_host.query import page_arg
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PAGE_SIZE = 50
@@ -24,7 +25,7 @@ class MarkReadForm(Form):
 @bp.route("/")
 @login_required
 def index() -> Any:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     rows = service.recent(current_user, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
     return render_template(
         "notifications/index.html",

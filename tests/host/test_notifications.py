@@ -114,3 +114,13 @@ class TestCsrf:
         assert client.post("/notifications/read", data={"csrf_token": token}).status_code == 303
         with app.app_context():
             assert service.unread_count(user("ani")) == 0
+
+
+def test_a_page_number_no_query_can_hold_is_a_bad_request(app, make_user):
+    from sikd_host.testing import log_in
+
+    make_user("budi")
+    client = app.test_client()
+    log_in(client, "budi")
+    assert client.get("/notifications/?page=99999999999999999999").status_code == 400
+    assert client.get("/notifications/?page=2").status_code == 200
