@@ -24,7 +24,9 @@ closed-loop wrk run with ``--connections`` connections:
   without pause;
 - mixed users: the same with a think time (``--think``, default 5000 ms, uniform from half
   to one and a half times it) between a connection's requests, three times as long: 50
-  users clicking, rather than 50 connections firing back to back.
+  users clicking, rather than 50 connections firing back to back. It goes through nginx, as
+  in production (docs/deploy.md): wrk's thinking users hold idle connections, which a sync
+  gunicorn worker would sit on (nginx is then needed; without it the run is skipped).
 
 SIKD runs with ``sikd serve`` (PostgreSQL, Redis for the rate limits), a fresh server per
 scenario; the ceilings with ``python -m gunicorn`` and the same workers and threads. Any
@@ -193,6 +195,19 @@ def generate(url: str, records: int, employees: int) -> None:
     print(f"set-up done in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+def upgrade(url: str) -> None:
+    """``sikd db upgrade`` of the reused database."""
+    from sikd_host.cli import upgrade_all
+
+    app = simantap_generate.build_app(url, INSTANCE)
+    with app.app_context():
+        from sikd_host.extensions import db
+
+        upgrade_all()
+        db.session.commit()
+        db.engine.dispose()
+
+
 def targets(url: str) -> dict[str, Any]:
     """Ids and words for the requests, read straight from the database."""
     engine = create_engine(url)
@@ -341,6 +356,62 @@ class Server:
             self.process.kill()
             self.process.wait()
         self.output.close()
+
+
+NGINX = """
+worker_processes 1;
+daemon off;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+{user}
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        client_max_body_size 51m;
+        location / {{
+            proxy_pass {upstream};
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $http_host;
+        }}
+    }}
+}}
+"""
+
+
+class Proxy:
+    """nginx in front of a server, as in production (docs/deploy.md): it keeps the idle
+    connections of users who think, which a sync gunicorn worker would sit on."""
+
+    def __init__(self, upstream: str, folder: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.folder = folder / f"nginx-{self.port}"
+        self.folder.mkdir()
+        user = "user root;" if os.geteuid() == 0 else ""  # its temporary files are ours
+        config = NGINX.format(folder=self.folder, user=user, port=self.port, upstream=upstream)
+        (self.folder / "nginx.conf").write_text(config)
+
+    def __enter__(self) -> Proxy:
+        self.process = subprocess.Popen(
+            ["nginx", "-c", str(self.folder / "nginx.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_until_up(self.base, "/healthz", self.process)
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.process.terminate()
+        self.process.wait(30)
 
 
 # --- wrk ---------------------------------------------------------------------------------
@@ -498,17 +569,29 @@ def sikd_requests(base: str, found: dict[str, Any]) -> dict[str, list[tuple[str,
     }
 
 
-def mixed(requests: dict[str, list[tuple[str, str, str, str]]]) -> list[tuple[str, ...]]:
+def mixed(
+    requests: dict[str, list[tuple[str, str, str, str]]], mix: dict[str, int] = MIX
+) -> list[tuple[str, ...]]:
     """The pages interleaved by weight, each kind cycling through its own requests."""
-    rows, position = [], dict.fromkeys(MIX, 0)
+    rows, position = [], dict.fromkeys(mix, 0)
     for _round in range(200):
-        for kind, weight in MIX.items():
+        for kind, weight in mix.items():
             for _ in range(weight):
                 pool = requests[kind]
                 rows.append(pool[position[kind] % len(pool)])
                 position[kind] += 1
     random.Random(5).shuffle(rows)
     return rows
+
+
+def parse_mix(text: str) -> dict[str, int]:
+    mix = {}
+    for part in text.split(","):
+        name, _, weight = part.partition("=")
+        if name.strip() not in MIX or not weight.strip().isdigit():
+            raise argparse.ArgumentTypeError(f"not a page=weight of {', '.join(MIX)}: {part}")
+        mix[name.strip()] = int(weight)
+    return mix
 
 
 def server_env(args: argparse.Namespace, prefix: str, folder: Path) -> dict[str, str]:
@@ -559,10 +642,16 @@ def run_scenarios(args: argparse.Namespace, chosen: list[str]) -> dict[str, dict
             with Server(sikd, env, "/healthz", log) as server:
                 if not requests:  # the cookies stay valid: same secret key, same database
                     requests = sikd_requests(server.base, found)
-                    requests["mixed"] = requests["mixed users"] = mixed(requests)
-                think = args.think if name == "mixed users" else 0
-                duration = args.duration * 3 if think else args.duration
-                results[name] = measure(server.base, requests[name], args, think, duration)
+                    requests["mixed"] = requests["mixed users"] = mixed(requests, args.mix)
+                if name != "mixed users":
+                    results[name] = measure(server.base, requests[name], args)
+                elif shutil.which("nginx") is None:
+                    print("mixed users: skipped, it needs nginx in front", flush=True)
+                    continue
+                else:
+                    with Proxy(server.base, folder) as proxy:
+                        rows, think = requests[name], args.think
+                        results[name] = measure(proxy.base, rows, args, think, args.duration * 3)
                 report(name, results[name])
     except BaseException:
         print(f"server log: {log}", file=sys.stderr)
@@ -671,6 +760,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument(
+        "--mix",
+        type=parse_mix,
+        default=MIX,
+        help="Weights of the mixed runs, e.g. 'inbox=3,letter=3,search rare=1,result=2,360=1'.",
+    )
     parser.add_argument("--generate-only", action="store_true")
     parser.add_argument("--json", type=Path, default=None, help="Write the results here.")
     args = parser.parse_args(argv)
@@ -684,6 +779,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     if args.reuse and complete(args.database_url, args.records, args.employees):
         print(f"reusing {args.database_url}", flush=True)
+        upgrade(args.database_url)  # the code may have new migrations since it was made
     else:
         generate(args.database_url, args.records, args.employees)
     if args.generate_only:
@@ -698,7 +794,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(results, args))
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+        settings = {key: str(value) for key, value in vars(args).items()}
+        report_data = {"machine": machine(), "settings": settings, "results": results}
+        args.json.write_text(json.dumps(report_data, indent=2))
     return 0
 
 
