@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, abort, current_app, request, session
+from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
@@ -64,12 +65,30 @@ def _refuse_surrogates(value: Any) -> None:
             pending.extend(item)
 
 
+class SikdRequest(FlaskRequest):
+    """Flask's request, with each uploaded file part written straight into the storage's
+    temporary folder and hashed on the way (``storage.receive_upload``), so that storing it
+    is a link, not a second copy of the whole file."""
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> Any:
+        from sikd_host.storage.service import receive_upload
+
+        return receive_upload(total_content_length, content_type, filename, content_length)
+
+
 class SikdFlask(Flask):
     """Flask with the house's template lookup: instance overrides first, then the host's and
     blueprints' templates, then each plugin's ``templates/`` folder. An override extends the
     template it replaces as ``original/<name>``."""
 
     json_provider_class = StrictJSONProvider
+    request_class = SikdRequest
 
     def __init__(self, *args: Any, **kwargs: Any):
         self.plugin_templates = ChoiceLoader([])  # plugins' folders are appended as they load

@@ -15,6 +15,13 @@ the caller commits it together with its own row and its audit event. Nothing els
     audit.record(None, "archive.file_uploaded", "letter", letter.id, {"sha256": info.sha256})
     db.session.commit()
 
+A multipart upload reaches ``store`` without a second copy: the host's request class has
+Werkzeug write each file part to an unnamed file (``O_TMPFILE``) in ``<STORAGE_DIR>/tmp/``,
+hashed as Werkzeug writes it (``ReceivedFile``); ``store`` given such a stream checks it, fsyncs
+it and links it into place instead of copying it. An upload cut off, refused or never stored
+leaves nothing on disk, not even after a crash. Where ``O_TMPFILE`` is missing, Werkzeug's own
+temporary file is used and ``store`` copies it as it copies any stream.
+
 If that commit fails, the file stays on disk without a row: ``orphans`` lists it and
 ``reconcile`` removes it once it is older than the grace period. The same content is stored
 once, whoever uploads it and under whatever name.
@@ -25,13 +32,18 @@ blob, resumably; ``orphans`` and ``reconcile`` compare the disk with the rows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import hashlib
+import io
 import logging
 import os
+import queue
 import re
+import secrets
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -69,6 +81,7 @@ __all__ = [
     "EmptyFile",
     "ExtensionMismatch",
     "OrphanReport",
+    "ReceivedFile",
     "ReconcileReport",
     "StorageError",
     "StorageFull",
@@ -83,6 +96,7 @@ __all__ = [
     "message",
     "open_blob",
     "orphans",
+    "receive_upload",
     "reconcile",
     "send_blob",
     "store",
@@ -213,13 +227,18 @@ def store(stream: BinaryIO, filename: str, max_bytes: int | None = None) -> Blob
     limit = upload_limit() if max_bytes is None else int(max_bytes)
     allowed = allowed_types()
     tmp_dir = _ensure_dir(storage_dir() / TMP_DIR)
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-", suffix=".part")
-    tmp = Path(tmp_name)
+    received = stream if isinstance(stream, ReceivedFile) and stream.adoptable() else None
+    tmp: Path | None = None
     try:
-        try:
-            sha256, size, head = _receive(stream, fd, limit)
-        finally:
-            os.close(fd)
+        if received is not None:
+            tmp, (sha256, size, head) = _adopt(received, tmp_dir, limit)
+        else:
+            fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix="upload-", suffix=".part")
+            tmp = Path(tmp_name)
+            try:
+                sha256, size, head = _receive(stream, fd, limit)
+            finally:
+                os.close(fd)
         if size == 0:
             raise EmptyFile(N_("The file is empty."))
         file_type = sniff(tmp, head)
@@ -231,12 +250,14 @@ def store(stream: BinaryIO, filename: str, max_bytes: int | None = None) -> Blob
         _check_extension(filename, file_type)
         new = _place(tmp, blob_path(sha256), size)
     except OSError as error:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         if error.errno in (errno.ENOSPC, errno.EDQUOT):
             raise StorageFull(N_("The storage is full; the file was not saved.")) from error
         raise
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise
     _add_row(sha256, size)
     return BlobInfo(
@@ -266,6 +287,206 @@ def _receive(stream: BinaryIO, fd: int, limit: int) -> tuple[str, int, bytes]:
             view = view[os.write(fd, view) :]
     os.fsync(fd)
     return hasher.hexdigest(), size, head
+
+
+def _adopt(
+    received: ReceivedFile, tmp_dir: Path, limit: int
+) -> tuple[Path, tuple[str, int, bytes]]:
+    """Keep a file Werkzeug already wrote and hashed: check its size, fsync it, give it a
+    name in ``tmp_dir`` (the caller renames it into place or removes it)."""
+    received.adopted = True  # whatever happens next, never twice
+    if received.error is not None:
+        raise received.error
+    if received.size > limit:
+        raise TooLarge(N_("The file is larger than the allowed %(limit)s."), limit=_human(limit))
+    os.fsync(received.fileno())
+    name = f"upload-{secrets.token_hex(8)}.part"
+    # linkat(AT_SYMLINK_FOLLOW) names the unnamed file; Python calls linkat, not link, only
+    # when given a directory descriptor
+    directory = os.open(tmp_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.link(f"/proc/self/fd/{received.fileno()}", name, dst_dir_fd=directory)
+    finally:
+        os.close(directory)
+    return tmp_dir / name, received.digest()
+
+
+class ReceivedFile(io.RawIOBase):
+    """An uploaded file part as Werkzeug receives it: written to an unnamed file in the
+    storage's temporary folder (so on the same file system as the blobs) and hashed as it is
+    written. ``store`` keeps it without copying it; anything else reads it like a file.
+    Closing it (Werkzeug does at the end of the request) frees it, unless ``store`` linked it
+    into place; a process that dies leaves nothing either.
+
+    The writing and hashing happen in a thread of their own, a bounded queue of chunks
+    behind Werkzeug's parser (both release the GIL), so they overlap with the reading of the
+    request body; every other method waits for the queue to be written first.
+
+    A failed write (a full disk) is kept, not raised into Werkzeug's form parser: the rest of
+    the part is dropped, ``store`` raises the error (``StorageFull``) and any read raises it.
+    """
+
+    QUEUED_CHUNKS = 32  # Werkzeug hands chunks of at most 64 KiB: 2 MiB in flight at most
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self._fd = fd
+        self._hasher = hashlib.sha256()
+        self._size = 0  # bytes written in order from the start (hashed)
+        self._head = b""
+        self._in_order = True  # False once a write lands elsewhere than at the end
+        self._error: OSError | None = None
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._writer: threading.Thread | None = None
+        self.adopted = False
+
+    @classmethod
+    def open(cls, directory: Path) -> ReceivedFile | None:
+        """An unnamed file in ``directory``; None where the system cannot make one."""
+        flag = getattr(os, "O_TMPFILE", None)
+        if flag is None or not Path("/proc/self/fd").is_dir():
+            return None
+        try:
+            fd = os.open(directory, flag | os.O_RDWR, 0o600)
+        except OSError as error:  # a file system without O_TMPFILE
+            log.debug("no unnamed temporary file in %s: %s", directory, error)
+            return None
+        return cls(fd)
+
+    # the state, once everything queued is written
+
+    @property
+    def size(self) -> int:
+        self._drain()
+        return self._size
+
+    @property
+    def error(self) -> OSError | None:
+        self._drain()
+        return self._error
+
+    def adoptable(self) -> bool:
+        """Whether ``store`` may keep the file as written: everything it holds was hashed in
+        order and nobody has read from it yet."""
+        if self.closed or self.adopted:
+            return False
+        return self.error is not None or (self._in_order and self.tell() == 0)
+
+    def digest(self) -> tuple[str, int, bytes]:
+        self._drain()
+        return self._hasher.hexdigest(), self._size, self._head
+
+    # writing
+
+    def write(self, data: Any) -> int:
+        self._checkClosed()
+        chunk = bytes(data)  # the caller may reuse a buffer; bytes are not copied
+        if self._error is None and chunk:
+            if self._writer is None:
+                self._queue = queue.Queue(self.QUEUED_CHUNKS)
+                self._writer = threading.Thread(
+                    target=self._write_queued, name="sikd-upload", daemon=True
+                )
+                self._writer.start()
+            assert self._queue is not None
+            self._queue.put(chunk)
+        return len(chunk)
+
+    def _write_queued(self) -> None:
+        assert self._queue is not None
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None:
+                self._write_now(chunk)
+
+    def _write_now(self, chunk: bytes) -> None:
+        view = memoryview(chunk)
+        try:
+            if self._in_order and os.lseek(self._fd, 0, os.SEEK_CUR) != self._size:
+                self._in_order = False
+            while view:
+                written = os.write(self._fd, view)
+                if self._in_order:
+                    part = view[:written]
+                    self._hasher.update(part)
+                    if len(self._head) < HEAD_BYTES:
+                        self._head += bytes(part[: HEAD_BYTES - len(self._head)])
+                    self._size += written
+                view = view[written:]
+        except OSError as error:
+            self._error = error
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)  # give the space back at once
+
+    def _drain(self) -> None:
+        """Wait until every queued chunk is written."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            assert self._queue is not None
+            self._queue.put(None)
+            writer.join()
+            self._queue = None
+
+    # reading, like a file
+
+    def fileno(self) -> int:
+        self._checkClosed()
+        self._drain()
+        return self._fd
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self._checkClosed()
+        if self.error is not None:
+            raise self.error
+        return os.readv(self._fd, [buffer])
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._checkClosed()
+        self._drain()
+        return os.lseek(self._fd, offset, whence)
+
+    def tell(self) -> int:
+        return self.seek(0, os.SEEK_CUR)
+
+    def truncate(self, size: int | None = None) -> int:
+        self._checkClosed()
+        size = self.tell() if size is None else size
+        os.ftruncate(self._fd, size)
+        if size < self._size:
+            self._in_order = False
+        return size
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._drain()
+                os.close(self._fd)
+            finally:
+                super().close()
+
+
+def receive_upload(
+    total_content_length: int | None,
+    content_type: str | None,
+    filename: str | None = None,
+    content_length: int | None = None,
+) -> BinaryIO:
+    """Werkzeug's stream factory for multipart file parts (the host's request class uses
+    it): a ``ReceivedFile`` in ``<STORAGE_DIR>/tmp/``, else Werkzeug's default."""
+    from werkzeug.formparser import default_stream_factory
+
+    received = ReceivedFile.open(_ensure_dir(storage_dir() / TMP_DIR))
+    if received is not None:
+        return received  # type: ignore[return-value]
+    return default_stream_factory(total_content_length, content_type, filename, content_length)
 
 
 def _check_extension(filename: str, file_type: FileType) -> None:
@@ -455,7 +676,6 @@ def _forget_destroyed(session: Session) -> None:
     if session.in_nested_transaction():
         return
     session.info.pop(PENDING_UNLINK, None)
-
 
 
 # --- verify ----------------------------------------------------------------------------

@@ -438,3 +438,103 @@ def test_approving_a_destruction_takes_the_record_out_of_the_index(app, org, ars
         assert found_ids(client, q="kecubung") == set()
     assert cli.invoke(args=["archive", "reindex"]).exit_code == 0
     assert found_ids(kabiro, q="ametis") == set() and found_ids(kabiro, q="kecubung") == set()
+
+
+# --- bounds of the text read from an attachment ------------------------------------------
+
+
+def make_pages_pdf(pages, padding=0):
+    """A valid PDF with one page per text (pypdf reads each page's text), optionally padded
+    with a comment to make the file large."""
+    count = len(pages)
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(count))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode(),
+    ]
+    font = 3 + 2 * count
+    for number, words in enumerate(pages):
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {4 + 2 * number} "
+            f"0 R /Resources << /Font << /F1 {font} 0 R >> >> >>".encode()
+        )
+        stream = f"BT /F1 12 Tf 72 720 Td ({words}) Tj ET".encode()
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    out = bytearray(b"%PDF-1.4\n")
+    if padding:
+        out += b"%" + b"x" * padding + b"\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def attachment_texts(app):
+    from sikd_archive.models import Attachment
+
+    with app.app_context():
+        return db.session.scalars(select(Attachment.text)).all()
+
+
+def test_pdf_text_past_the_character_cap_is_not_indexed_the_part_before_is(app, org, arsiparis):
+    app.config["ARCHIVE_TEXT_MAX_CHARS"] = 2_000
+    filler = " ".join(["isian"] * 100)  # 599 characters a page
+    pages = ["awal safirbiru " + filler, filler, filler, filler + " akhir zamrudtua"]
+    data = {"file": (io.BytesIO(make_pages_pdf(pages)), "panjang.pdf")}
+    record_id = register(app, arsiparis, org, perihal="Laporan panjang", **data)
+    assert found_ids(arsiparis, q="safirbiru") == {record_id}
+    assert found_ids(arsiparis, q="zamrudtua") == set()  # on the fourth page, past the cap
+    assert found_ids(arsiparis, q="panjang") == {record_id}
+    [stored] = attachment_texts(app)
+    assert len(stored) == 2_000 and stored.startswith("awal safirbiru isian")
+
+
+def test_pdf_pages_past_the_page_cap_are_not_read(app, org, arsiparis):
+    app.config["ARCHIVE_TEXT_MAX_PAGES"] = 2
+    pages = ["halaman satu kecubung", "halaman dua giokhijau", "halaman tiga mutiaralaut"]
+    data = {"file": (io.BytesIO(make_pages_pdf(pages)), "tiga.pdf")}
+    record_id = register(app, arsiparis, org, **data)
+    assert found_ids(arsiparis, q="kecubung") == {record_id}
+    assert found_ids(arsiparis, q="giokhijau") == {record_id}
+    assert found_ids(arsiparis, q="mutiaralaut") == set()
+
+
+def test_docx_text_past_the_character_cap_is_not_indexed(app, org, arsiparis):
+    app.config["ARCHIVE_TEXT_MAX_CHARS"] = 500
+    paragraphs = ["Pembuka berlianungu"] + ["isian " * 20] * 40 + ["Penutup topazkuning"]
+    data = {"file": (io.BytesIO(make_docx(paragraphs)), "panjang.docx")}
+    record_id = register(app, arsiparis, org, **data)
+    assert found_ids(arsiparis, q="berlianungu") == {record_id}
+    assert found_ids(arsiparis, q="topazkuning") == set()
+    [stored] = attachment_texts(app)
+    assert len(stored) <= 500
+
+
+def test_a_file_over_the_text_size_cap_is_stored_and_found_by_its_fields(app, org, arsiparis):
+    app.config["ARCHIVE_TEXT_MAX_MB"] = 1
+    large = make_pages_pdf(["isi rahasia akuamarin"], padding=1024 * 1024 + 10)
+    data = {"file": (io.BytesIO(large), "besar.pdf")}
+    record_id = register(app, arsiparis, org, perihal="Gambar teknik gedung", **data)
+    assert found_ids(arsiparis, q="akuamarin") == set()  # its text was not read
+    assert found_ids(arsiparis, q="gambar teknik") == {record_id}
+    from sikd_archive.models import Attachment
+
+    with app.app_context():
+        attachment = db.session.scalar(select(Attachment))
+        assert attachment.size == len(large) and attachment.text == ""
+        sha256 = attachment.sha256
+    page = arsiparis.get(f"/arsip/naskah/{record_id}").data.decode()
+    download = re.search(r'href="(/arsip/lampiran/\d+)"', page).group(1)
+    assert arsiparis.get(download).data == large  # kept whole
+    app.config["ARCHIVE_TEXT_MAX_MB"] = 2  # below the cap the same file is read
+    with app.app_context():
+        assert "akuamarin" in search.extract_text(sha256, "besar.pdf")

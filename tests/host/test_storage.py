@@ -315,6 +315,78 @@ def test_refusals_over_http(file_app, client, login_as):
     assert blob_files(file_app) == [] and temp_files(file_app) == []
 
 
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE"), reason="needs O_TMPFILE")
+def test_an_uploaded_file_part_is_kept_without_a_second_copy(
+    file_app, client, login_as, monkeypatch
+):
+    """Werkzeug writes the part into the storage's temporary folder, hashed as it arrives;
+    store() links that file into place instead of copying it, and the hash is right."""
+    login_as("pegawai")
+    received = []
+    real_open = storage.ReceivedFile.open
+
+    def watched(directory):
+        received.append(real_open(directory))
+        return received[-1]
+
+    def no_copy(*_args):
+        raise AssertionError("store() copied an upload Werkzeug had already written")
+
+    monkeypatch.setattr(storage.ReceivedFile, "open", staticmethod(watched))
+    monkeypatch.setattr(storage, "_receive", no_copy)
+    data = pdf("tanpa salinan kedua").ljust(40 * 1024, b"\n")
+    created = upload(client, data, "surat.pdf")
+    assert created.status_code == 201, created.data
+    sha = created.json["sha256"]
+    assert sha == hashlib.sha256(data).hexdigest()
+    assert [r.adopted for r in received] == [True] and received[0].closed
+    assert storage_path(file_app, sha).read_bytes() == data
+    assert temp_files(file_app) == []
+    again = upload(client, data, "lagi.pdf")  # the same content: kept once, nothing left over
+    assert again.status_code == 201 and again.json["sha256"] == sha
+    assert blob_files(file_app) == [storage_path(file_app, sha)]
+    assert temp_files(file_app) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE"), reason="needs O_TMPFILE")
+def test_a_received_file_read_before_store_or_rewritten_is_copied(app, tmp_path):
+    """store() keeps the written file only when all of it was hashed in order and nobody
+    read from it; otherwise it reads the stream like any other."""
+    data = pdf("dibaca dulu")
+    with app.test_request_context():
+        directory = Path(app.config["STORAGE_DIR"]) / "tmp"
+        directory.mkdir(parents=True, exist_ok=True)
+        read_first = storage.ReceivedFile.open(directory)
+        read_first.write(data)
+        read_first.seek(0)
+        assert read_first.read(4) == b"%PDF"  # a caller looks at the head...
+        assert not read_first.adoptable()  # ...so store() would keep what is left, copied
+        read_first.seek(0)
+        assert read_first.adoptable()  # all of it again, as hashed
+        rewritten = storage.ReceivedFile.open(directory)
+        rewritten.write(b"%PDF-1.4 x" + data[10:])
+        rewritten.seek(0)
+        rewritten.write(data[:10])  # the hash of the first write no longer fits
+        rewritten.seek(0)
+        assert not rewritten.adoptable()
+        info = storage.store(rewritten, "ditulis ulang.pdf")
+        db.session.commit()
+        assert info.sha256 == hashlib.sha256(data).hexdigest()
+        for stream in (read_first, rewritten):
+            stream.close()
+    assert temp_files(app) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "O_TMPFILE"), reason="needs O_TMPFILE")
+def test_a_refused_or_unstored_upload_leaves_nothing_in_the_temporary_folder(
+    file_app, client, login_as
+):
+    login_as("pegawai")
+    assert upload(client, EXE, "setup.pdf").status_code == 415
+    assert upload(client, pdf().ljust(70 * 1024, b" "), "big.pdf").status_code == 413
+    assert temp_files(file_app) == [] and blob_files(file_app) == []
+
+
 # --- destroy -----------------------------------------------------------------------------
 
 

@@ -30,7 +30,9 @@ def sikd_protected_data() -> str:
 
 @hookimpl
 def sikd_settings() -> dict[str, Any]:
-    return {"ARCHIVE_DEMO_LETTERS": 2000}
+    from sikd_archive.search import TEXT_SETTINGS
+
+    return {"ARCHIVE_DEMO_LETTERS": 2000, **TEXT_SETTINGS}
 
 
 @hookimpl

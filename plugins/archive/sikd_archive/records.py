@@ -156,7 +156,7 @@ def attach(actor: Any, record: Record, stream: BinaryIO, filename: str) -> Attac
         mimetype=blob.mimetype,
         uploaded_by_id=actor.id,
         uploaded_at=utcnow(),
-        text=search.extract_text(blob.sha256, name),
+        text=search.extract_text(blob.sha256, name, blob.size),
     )
     db.session.add(attachment)
     db.session.flush()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import unicodedata
 import zipfile
@@ -49,7 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from sikd_archive.models import Attachment, Record
-from sikd_host.plugin_api import db, storage
+from sikd_host.plugin_api import db, settings, storage
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +61,15 @@ MAX_WORDS = 12
 MAX_WORD_CHARS = 60
 MAX_FIELD_CHARS = 2_000
 MAX_BODY_CHARS = 300_000  # keeps a tsvector well below PostgreSQL's 1 MB limit
-MAX_EXTRACT_CHARS = 1_000_000
-MAX_PDF_PAGES = 1_000
 MAX_DOCX_XML_BYTES = 64 * 1024 * 1024
+MIB = 1024 * 1024
+# Bounds of the text read from one attachment while it is uploaded (settings, see
+# docs/archive.md): a larger file is stored all the same and found by its record's fields.
+TEXT_SETTINGS = {
+    "ARCHIVE_TEXT_MAX_MB": 20,  # files above this size are not read for text
+    "ARCHIVE_TEXT_MAX_PAGES": 300,  # PDF pages read
+    "ARCHIVE_TEXT_MAX_CHARS": MAX_BODY_CHARS,  # characters kept (after spaces are folded)
+}
 CHUNK = 1_000
 START, STOP = "\x02", "\x03"  # highlight markers; never left in indexed text
 FIELDS = ("nomor", "perihal", "asal", "tujuan", "body")
@@ -481,27 +488,64 @@ def mark(value: str) -> Markup:
 # --- text of attachments ---------------------------------------------------------------
 
 
-def extract_text(sha256: str, filename: str) -> str:
-    """Text of a PDF or DOCX attachment, for the index; "" for other files or broken ones."""
+@dataclass(frozen=True)
+class TextLimits:
+    """How much of an attachment is read for the index."""
+
+    max_bytes: int
+    max_pages: int
+    max_chars: int
+
+    @classmethod
+    def current(cls) -> TextLimits:
+        def value(name: str) -> int:
+            return max(0, int(settings(name, TEXT_SETTINGS[name])))
+
+        return cls(
+            value("ARCHIVE_TEXT_MAX_MB") * MIB,
+            value("ARCHIVE_TEXT_MAX_PAGES"),
+            value("ARCHIVE_TEXT_MAX_CHARS"),
+        )
+
+
+def extract_text(
+    sha256: str, filename: str, size: int | None = None, limits: TextLimits | None = None
+) -> str:
+    """Text of a PDF or DOCX attachment, for the index; "" for other files or broken ones.
+
+    Bounded by ``limits`` (default: the settings): a file larger than ``max_bytes`` is not
+    read at all, a PDF is read for its first ``max_pages`` pages, and at most ``max_chars``
+    characters are kept, so that an upload's time does not grow with the file beyond them.
+    """
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     reader = {"pdf": _pdf_text, "docx": _docx_text}.get(extension)
     if reader is None:
         return ""
+    limits = limits or TextLimits.current()
+    if limits.max_chars == 0:
+        return ""
     try:
         with storage.open_blob(sha256) as handle:
-            value = reader(handle)
+            if size is None:
+                size = os.fstat(handle.fileno()).st_size
+            if size > limits.max_bytes:
+                log.info("no text read from %s (%s): %d bytes", filename, sha256, size)
+                return ""
+            value = reader(handle, limits)
     except Exception as error:  # noqa: BLE001 - a broken file must not stop the upload
         log.warning("no text from %s (%s): %s", filename, sha256, error)
         return ""
-    return clean(" ".join(value.split()), MAX_EXTRACT_CHARS)
+    return clean(" ".join(value.split()), limits.max_chars)
 
 
-def _pdf_text(handle: BinaryIO) -> str:
+def _pdf_text(handle: BinaryIO, limits: TextLimits) -> str:
     from pypdf import PdfReader
 
     reader = PdfReader(handle)
     parts, size = [], 0
-    for page in reader.pages[:MAX_PDF_PAGES]:
+    for number, page in enumerate(reader.pages):
+        if number >= limits.max_pages:
+            break
         try:
             value = page.extract_text() or ""
         except Exception as error:  # noqa: BLE001 - keep the other pages
@@ -509,13 +553,14 @@ def _pdf_text(handle: BinaryIO) -> str:
             continue
         parts.append(value)
         size += len(value)
-        if size > MAX_EXTRACT_CHARS:
+        if size > limits.max_chars:
             break
     return "\n".join(parts)
 
 
-def _docx_text(handle: BinaryIO) -> str:
-    """The text of word/document.xml: paragraphs, tabs and breaks, streamed through expat.
+def _docx_text(handle: BinaryIO, limits: TextLimits) -> str:
+    """The text of word/document.xml: paragraphs, tabs and breaks, streamed through expat
+    until ``limits.max_chars`` characters are collected.
 
     A DOCTYPE (never present in a real document) is refused, so no entity can expand.
     """
@@ -523,14 +568,16 @@ def _docx_text(handle: BinaryIO) -> str:
         info = archive.getinfo("word/document.xml")
         if info.file_size > MAX_DOCX_XML_BYTES:
             raise ValueError("word/document.xml is too large")
-        collector = _DocxText()
+        collector = _DocxText(limits.max_chars)
         with archive.open(info) as xml:
             collector.feed(xml)
     return collector.text()
 
 
 class _DocxText:
-    def __init__(self) -> None:
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars = max_chars
+        self.chars = 0
         self.parts: list[str] = []
         self.in_text = False
         self.parser = ParserCreate(namespace_separator=" ")
@@ -547,6 +594,8 @@ class _DocxText:
             if size > MAX_DOCX_XML_BYTES:
                 raise ValueError("word/document.xml is too large")
             self.parser.Parse(chunk, False)
+            if self.chars > self.max_chars:
+                return  # enough text: the rest is not read
         self.parser.Parse(b"", True)
 
     def text(self) -> str:
@@ -579,3 +628,4 @@ class _DocxText:
     def data(self, value: str) -> None:
         if self.in_text:
             self.parts.append(value)
+            self.chars += len(value)
