@@ -162,6 +162,10 @@ def _apply_flask_settings(app: Flask) -> None:
     c["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     c["RATELIMIT_STORAGE_URI"] = c["REDIS_URL"] or "memory://"
     c["RATELIMIT_HEADERS_ENABLED"] = False
+    # Redis down must not lock everyone out: the limits fall back to each worker's memory
+    # until it answers again (logged), instead of every login answering 500.
+    c.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    c.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     c["WTF_CSRF_TIME_LIMIT"] = None  # the session's own lifetime bounds the token
     c.setdefault("SIKD_VERSION", __version__)
     app.session_interface = SessionInterface()

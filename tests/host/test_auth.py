@@ -210,3 +210,24 @@ class TestCsrf:
         log_in(client, "budi")
         assert client.post("/logout").status_code == 400
         assert client.get("/").status_code == 200  # still logged in
+
+
+def test_logins_still_work_when_the_configured_redis_does_not_answer(
+    database_url, tmp_path, make_user
+):
+    from sikd_host import create_app
+    from sikd_host.testing import log_in
+
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "x",
+            "WTF_CSRF_ENABLED": False,
+            "REDIS_URL": "redis://127.0.0.1:1/0",  # nothing listens there
+            "INSTANCE_PATH": str(tmp_path / "a"),
+        }
+    )
+    make_user("budi")
+    client = app.test_client()
+    assert log_in(client, "budi", "wrong password").status_code == 200
+    assert log_in(client, "budi").status_code == 302
