@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sikd_host.extensions import db
@@ -86,13 +86,30 @@ class User(UserMixin, db.Model):
 
     @property
     def role_names(self) -> set[str]:
+        grants = self.__dict__.get("_grants")
+        if grants is not None:
+            return set(grants[0])
         return {role.name for role in self.roles}
 
     @property
     def permissions(self) -> set[str]:
+        grants = self.__dict__.get("_grants")
+        if grants is not None:
+            return set(grants[1])
         return {grant.permission for role in self.roles for grant in role.grants}
 
+    def keep_grants(self, pairs: list[tuple[str, str | None]]) -> None:
+        """Remember the user's (role, permission) pairs read with the session, so that the
+        permission checks of a request ask no more queries. Changing ``roles`` forgets them."""
+        self.__dict__["_grants"] = (
+            frozenset(role for role, _permission in pairs),
+            frozenset(permission for _role, permission in pairs if permission),
+        )
+
     def has_permission(self, name: str) -> bool:
+        grants = self.__dict__.get("_grants")
+        if grants is not None:
+            return "admin" in grants[0] or name in grants[1]
         return "admin" in self.role_names or name in self.permissions
 
     def revoke_sessions(self) -> None:
@@ -100,3 +117,10 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+@event.listens_for(User.roles, "set")
+@event.listens_for(User.roles, "append")
+@event.listens_for(User.roles, "remove")
+def _forget_grants(user: User, *_args: object) -> None:
+    user.__dict__.pop("_grants", None)

@@ -10,20 +10,18 @@ import time
 
 from flask import session
 from flask_login import login_user
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 
-from sikd_host.auth.models import Role, User
+from sikd_host.auth.models import Role, RolePermission, User, user_role
 from sikd_host.extensions import db
 from sikd_host.models import utcnow
 from sikd_host.org.models import Position
 
-# What nearly every page asks of the user (permissions, the unit they lead), read with the
-# user in one round trip for the user and their position and one each for roles and grants,
-# instead of one lazy query apiece later in the request.
-USER_OPTIONS = (
-    joinedload(User.position).joinedload(Position.superior),
-    selectinload(User.roles).selectinload(Role.grants),
-)
+# What nearly every page asks of the user (permissions, the unit they lead): the user with
+# their position in one round trip, and their roles' grants as plain names in one more (no
+# role objects), instead of lazy queries later in the request.
+USER_OPTIONS = (joinedload(User.position).joinedload(Position.superior), lazyload(User.roles))
 
 
 def load_user(session_id: str) -> User | None:
@@ -33,6 +31,14 @@ def load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id), options=USER_OPTIONS)
     if user is None or not user.active or user.session_version != int(version):
         return None
+    user.keep_grants(
+        db.session.execute(
+            select(Role.name, RolePermission.permission)
+            .join(user_role, user_role.c.role_id == Role.id)
+            .outerjoin(RolePermission, RolePermission.role_id == Role.id)
+            .where(user_role.c.user_id == user.id)
+        ).all()
+    )
     return user
 
 
