@@ -231,3 +231,18 @@ def test_logins_still_work_when_the_configured_redis_does_not_answer(
     client = app.test_client()
     assert log_in(client, "budi", "wrong password").status_code == 200
     assert log_in(client, "budi").status_code == 302
+
+
+def test_the_grants_read_with_the_session_follow_a_change_of_roles(app, make_user):
+    from sikd_host.auth import accounts
+    from sikd_host.auth.sessions import load_user
+    from sikd_host.extensions import db
+
+    user_id = make_user("budi", roles=["pegawai"])
+    with app.test_request_context():
+        from sikd_host.auth.models import User
+
+        user = load_user(db.session.get(User, user_id).get_id())
+        assert "_grants" in user.__dict__ and not user.has_permission("admin.users")
+        user.roles = accounts.roles_named(["admin"])
+        assert user.has_permission("admin.users") and user.role_names == {"admin"}
