@@ -115,7 +115,7 @@ def capture(app: Any, client: Any, path: str, params: dict[str, str]) -> list[tu
     seen: list[tuple[str, Any]] = []
 
     def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "archive_" in statement:
+        if "archive_" in statement or statement.startswith("SET LOCAL"):
             seen.append((statement, parameters))
 
     with app.app_context():
@@ -140,7 +140,8 @@ def floor(app: Any, statements: list[tuple[str, Any]], count: int) -> tuple[floa
         def run() -> None:
             for statement, parameters in statements:
                 cursor.execute(statement, parameters)
-                cursor.fetchall()
+                if cursor.description is not None:
+                    cursor.fetchall()
             raw.rollback()
 
         return measure(run, count)

@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_MB": 50,
     "STORAGE_ALLOWED_TYPES": ["pdf", "docx", "xlsx", "odt", "jpeg", "png", "tiff"],
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "SQLITE_MMAP_MB": 1024,
     "FORCE_HTTPS_COOKIES": False,
     "TRUSTED_PROXIES": 0,
     "INSTITUTION_NAME": "Sekretariat Jenderal",

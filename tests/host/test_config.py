@@ -31,6 +31,15 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path):
             assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
             assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+            assert connection.execute(text("PRAGMA mmap_size")).scalar() == 1024 * 1024 * 1024
+        db.engine.dispose()
+
+
+def test_sqlite_memory_mapping_follows_its_setting(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLITE_MMAP_MB": 0})
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA mmap_size")).scalar() == 0
         db.engine.dispose()
 
 
