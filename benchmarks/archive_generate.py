@@ -424,8 +424,13 @@ def fill(connection: Connection, world: dict[str, Any], total: int, seed: int) -
         routed = generator.dispositions(rows)
         if routed:
             connection.execute(insert(Disposition), routed)
+        recipients: dict[int, list[int]] = {}
+        for routing in routed:
+            recipients.setdefault(routing["record_id"], []).append(routing["recipient_id"])
         documents = [
-            search.make_document(row["id"], row, ()) for row in rows if row["status"] != "musnah"
+            search.make_document(row["id"], row, (), recipients.get(row["id"], ()))
+            for row in rows
+            if row["status"] != "musnah"
         ]
         engine.insert(connection, documents)
         connection.commit()

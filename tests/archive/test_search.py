@@ -392,9 +392,7 @@ def test_the_candidate_cap_counts_only_what_the_user_may_see_and_filters(
     assert "3 naskah ditemukan." in capped and "data-capped" in capped
 
 
-def test_the_text_of_a_pdf_is_not_found_by_someone_who_may_not_see_the_record(
-    app, org, arsiparis
-):
+def test_the_text_of_a_pdf_is_not_found_by_someone_who_may_not_see_the_record(app, org, arsiparis):
     pdf = {"file": (io.BytesIO(make_pdf("Temuan audit safirlaut di gudang")), "temuan.pdf")}
     hidden = register(app, arsiparis, org, perihal="Laporan", unit_id=org.units["B.B"], **pdf)
     secret_pdf = {"file": (io.BytesIO(make_pdf("Catatan rahasia safirlaut")), "rahasia.pdf")}
@@ -538,3 +536,82 @@ def test_a_file_over_the_text_size_cap_is_stored_and_found_by_its_fields(app, or
     app.config["ARCHIVE_TEXT_MAX_MB"] = 2  # below the cap the same file is read
     with app.app_context():
         assert "akuamarin" in search.extract_text(sha256, "besar.pdf")
+
+
+def send_disposition(client, record_id, recipient_id):
+    return client.post(
+        f"/arsip/naskah/{record_id}/disposisi",
+        data={
+            "kind": "disposisi",
+            "recipients": [str(recipient_id)],
+            "instruction": "Tindak lanjuti",
+            "note": "Mohon ditindaklanjuti",
+            "due_on": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+        },
+    )
+
+
+def test_a_record_routed_to_someone_of_another_unit_is_found_by_them_from_then_on(
+    app, org, arsiparis
+):
+    """The index's scope follows the routings: staf3 (Bagian B) finds a letter of Bagian A
+    once the Kepala Biro sends it to them, and no one else of Bagian B does."""
+    record_id = register(app, arsiparis, org, perihal="Laporan kawah ijen")
+    staf3 = client_for(app, "staf3")
+    assert found_ids(staf3, q="kawah") == set()
+    sent = send_disposition(client_for(app, "kabiro"), record_id, org.users["staf3"])
+    assert sent.status_code == 302, sent.data.decode()[:2000]
+    assert found_ids(staf3, q="kawah") == {record_id}
+    assert found_ids(staf3, q="kawa") == {record_id}  # the last word as a prefix too
+    assert found_ids(client_for(app, "kabag_b"), q="kawah") == set()
+    with app.app_context():
+        scope = db.session.scalar(
+            text(f"SELECT scope FROM {search.TABLE} WHERE {key()} = :id"), {"id": record_id}
+        )
+    assert f"r{org.users['staf3']}" in str(scope)
+
+
+def key():
+    """The column of the index that holds the record id, on either engine."""
+    return "rowid" if db.engine.dialect.name == "sqlite" else "record_id"
+
+
+def test_words_never_match_the_scope_terms(app, org, arsiparis):
+    """A query such as "u3" or "c5" finds the records with that word in their text, not every
+    record of unit 3 or by user 5."""
+    plain = register(app, arsiparis, org, perihal="Undangan biasa")
+    named = register(app, arsiparis, org, perihal=f"Kode u{org.units['B.A']} tercatat")
+    kabiro = client_for(app, "kabiro")
+    assert found_ids(kabiro, q=f"u{org.units['B.A']}") == {named}
+    assert found_ids(kabiro, q=f"c{org.users['arsiparis']}") == set()
+    assert plain not in found_ids(kabiro, q=f"r{org.users['arsiparis']}")
+
+
+def test_scope_terms_of_records_and_of_users():
+    assert search.record_scope(7, 2, [5, 3, 5]) == "u7 c2 r3 r5"
+    assert search.record_scope(None, None, []) == "u0 c0"
+    assert search.scope_terms([4, 2, 4], 9) == ("u2", "u4", "c9", "r9")
+    assert search.scope_terms([], 9) == ("c9", "r9")
+
+
+def test_the_scope_migration_fills_the_scope_of_records_already_indexed(app, org, arsiparis):
+    """Down to archive_0003 (the index without a scope) and up again: a record routed before
+    the upgrade is found by its recipient of another unit, from the scope the migration
+    computed."""
+    from sikd_host import migrations
+    from sikd_host.pluginmanager import current_host
+
+    record_id = register(app, arsiparis, org, perihal="Surat semeru lama")
+    sent = send_disposition(client_for(app, "kabiro"), record_id, org.users["staf3"])
+    assert sent.status_code == 302
+    with app.app_context():
+        track = migrations.plugin_track(current_host(), current_host().records["archive"])
+        db.session.remove()
+        migrations.downgrade(db.engine, track, "archive_0003")
+        with db.engine.connect() as connection:
+            columns = connection.execute(text(f"SELECT * FROM {search.TABLE}")).keys()
+        assert "scope" not in columns
+        migrations.upgrade(db.engine, track)
+    assert found_ids(client_for(app, "staf3"), q="semeru") == {record_id}
+    assert found_ids(client_for(app, "kabag_b"), q="semeru") == set()
+    assert found_ids(client_for(app, "staf1"), q="semeru") == {record_id}

@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
+from sikd_archive import search
 from sikd_archive.models import Berkas, Disposition, Record
-from sikd_host.plugin_api import org
+from sikd_host.plugin_api import db, org
 
 SECRET = ("R", "SR")
 
@@ -48,6 +49,25 @@ def own_units(user: Any, unit_id: Any = Record.unit_id) -> ColumnElement[bool]:
     if org.leads_unit(user):
         return unit_id.in_(org.unit_subtree_ids(position.unit_id))
     return unit_id == position.unit_id
+
+
+def own_unit_ids(user: Any) -> list[int]:
+    """The ids of the units of :func:`own_units`."""
+    position = user.position
+    if position is None:
+        return []
+    if org.leads_unit(user):
+        return list(db.session.scalars(org.unit_subtree_ids(position.unit_id)))
+    return [position.unit_id]
+
+
+def search_scope(user: Any) -> tuple[str, ...] | None:
+    """The index terms of which a record must carry one for ``user`` to see it (a necessary
+    condition of :func:`visible`, never a sufficient one), or None when the user may see
+    every record."""
+    if user.has_permission("archive.view_all"):
+        return None
+    return search.scope_terms(own_unit_ids(user), user.id)
 
 
 def visible(user: Any) -> ColumnElement[bool]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sikd_archive import records
+from sikd_archive import records, search
 from sikd_archive.instructions import DEFAULT_INSTRUCTIONS
 from sikd_archive.klasifikasi import load_default_scheme
 from sikd_archive.models import Berkas, Disposition, DispositionAction, Klasifikasi, Record
@@ -121,6 +121,7 @@ class DemoArchive:
             records.attach(clerk, record, io.BytesIO(demo_pdf(record)), "naskah.pdf")
             if record.kind == "surat_masuk" and leader is not None:
                 routed += self.route(record, leader)
+                search.index_record(record)  # its recipients join its scope
             letters += 1
         for berkas, clerk in self.berkas.values():
             records.close_berkas(clerk, berkas, dt.date(berkas.opened_on.year, 12, 31))

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
-from sikd_archive import access
+from sikd_archive import access, search
 from sikd_archive.instructions import active_texts
 from sikd_archive.models import Disposition, DispositionAction, Record
 from sikd_host.plugin_api import N_, User, audit, db, org, utcnow
@@ -102,6 +102,7 @@ def send(
     ]
     db.session.add_all(rows)
     db.session.flush()
+    search.index_record(record)  # the recipients join the record's scope in the index
     audit.record(
         sender,
         f"archive.{kind}_sent",

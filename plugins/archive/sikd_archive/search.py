@@ -6,6 +6,15 @@ SQLite keeps an FTS5 table (``unicode61 remove_diacritics 2``); PostgreSQL a tab
 tujuan and a body (ringkasan plus the text of every attachment), kept current in the
 transaction that changes the record (``index_record``).
 
+Each entry also carries the record's *scope*: index terms for its unit (``u<id>``), the person
+who registered it (``c<id>``) and every recipient of its routings (``r<id>``). A user without
+``archive.view_all`` sees only records that carry one of their own terms (``access``), so the
+search asks the index for "the words AND one of these terms" and the engine intersects the two
+lists of matches itself, instead of testing the access of every match of a common word
+against its record. The scope only narrows: the access filter is still applied, in full, to
+every candidate. It is kept current with the record (``index_record``, also after a
+routing).
+
 A search takes at most ``CANDIDATES`` matches from the index (the newest by record id) and
 ranks only those (bm25 / ts_rank), so a word found in half the archive is ranked as cheaply
 as a rare one. The access filter and the page's filters are part of the query that takes
@@ -49,7 +58,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from sikd_archive.models import Attachment, Record
+from sikd_archive.models import Attachment, Disposition, Record
 from sikd_host.plugin_api import db, settings, storage
 
 log = logging.getLogger(__name__)
@@ -72,7 +81,7 @@ TEXT_SETTINGS = {
 }
 CHUNK = 1_000
 START, STOP = "\x02", "\x03"  # highlight markers; never left in indexed text
-FIELDS = ("nomor", "perihal", "asal", "tujuan", "body")
+FIELDS = ("nomor", "perihal", "asal", "tujuan", "body")  # the text columns, searched by words
 
 WORD = re.compile(r"[^\W_]+")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -93,9 +102,26 @@ class Document:
     asal: str
     tujuan: str
     body: str
+    scope: str = ""
 
     def values(self) -> dict[str, Any]:
-        return {"id": self.record_id, **{name: getattr(self, name) for name in FIELDS}}
+        fields = {name: getattr(self, name) for name in FIELDS}
+        return {"id": self.record_id, **fields, "scope": self.scope}
+
+
+def record_scope(
+    unit_id: int | None, created_by_id: int | None, recipient_ids: Iterable[int]
+) -> str:
+    """The scope terms of a record: its unit, its registrar, its routings' recipients."""
+    terms = [f"u{unit_id or 0}", f"c{created_by_id or 0}"]
+    terms += [f"r{recipient}" for recipient in sorted(set(recipient_ids))]
+    return " ".join(terms)
+
+
+def scope_terms(unit_ids: Iterable[int], user_id: int) -> tuple[str, ...]:
+    """The terms of which a record must carry one to be visible to a user who sees the
+    records of ``unit_ids`` and those routed to them or registered by them."""
+    return (*(f"u{unit}" for unit in sorted(set(unit_ids))), f"c{user_id}", f"r{user_id}")
 
 
 def clean(value: str | None, limit: int = MAX_FIELD_CHARS) -> str:
@@ -105,8 +131,14 @@ def clean(value: str | None, limit: int = MAX_FIELD_CHARS) -> str:
     return CONTROL.sub(" ", unicodedata.normalize("NFC", value))[:limit]
 
 
-def make_document(record_id: int, fields: Mapping[str, Any], texts: Iterable[str]) -> Document:
-    """A record's document from its fields and its attachments' texts (duplicates once)."""
+def make_document(
+    record_id: int,
+    fields: Mapping[str, Any],
+    texts: Iterable[str],
+    recipient_ids: Iterable[int] = (),
+) -> Document:
+    """A record's document from its fields, its attachments' texts (duplicates once) and the
+    recipients of its routings."""
     parts = [fields.get("ringkasan") or ""]
     for value in texts:
         if value and value not in parts:
@@ -118,6 +150,7 @@ def make_document(record_id: int, fields: Mapping[str, Any], texts: Iterable[str
         clean(fields.get("asal")),
         clean(fields.get("tujuan")),
         clean("\n".join(p for p in parts if p), MAX_BODY_CHARS),
+        record_scope(fields.get("unit_id"), fields.get("created_by_id"), recipient_ids),
     )
 
 
@@ -139,10 +172,17 @@ def query_words(value: str) -> tuple[str, ...]:
 
 
 def _documents(condition: Any) -> list[Document]:
-    """Documents of the records matching ``condition``, in two set-based queries."""
+    """Documents of the records matching ``condition``, in three set-based queries."""
     rows = db.session.execute(
         select(
-            Record.id, Record.nomor, Record.perihal, Record.asal, Record.tujuan, Record.ringkasan
+            Record.id,
+            Record.nomor,
+            Record.perihal,
+            Record.asal,
+            Record.tujuan,
+            Record.ringkasan,
+            Record.unit_id,
+            Record.created_by_id,
         )
         .where(condition, Record.status != "musnah")
         .order_by(Record.id)
@@ -157,7 +197,18 @@ def _documents(condition: Any) -> list[Document]:
     )
     for record_id, value in attached:
         texts.setdefault(record_id, []).append(value)
-    return [make_document(row.id, row._mapping, texts.get(row.id, ())) for row in rows]
+    recipients: dict[int, list[int]] = {}
+    routed = db.session.execute(
+        select(Disposition.record_id, Disposition.recipient_id)
+        .where(Disposition.record_id.in_([row.id for row in rows]))
+        .distinct()
+    )
+    for record_id, recipient_id in routed:
+        recipients.setdefault(record_id, []).append(recipient_id)
+    return [
+        make_document(row.id, row._mapping, texts.get(row.id, ()), recipients.get(row.id, ()))
+        for row in rows
+    ]
 
 
 # --- engines ---------------------------------------------------------------------------
@@ -185,12 +236,24 @@ class Engine(Protocol):
 
     def prepare(self, session: Any) -> None: ...
 
-    def candidates(self, terms: tuple[str, ...], limit: int, conditions: Sequence[Any]) -> CTE: ...
+    def candidates(
+        self,
+        terms: tuple[str, ...],
+        limit: int,
+        conditions: Sequence[Any],
+        scope: Sequence[str] | None = None,
+    ) -> CTE: ...
 
     def highlights(self, terms: tuple[str, ...], record_ids: Sequence[int]) -> Select[Any]: ...
 
 
-FTS = table(TABLE, column("rowid", Integer), column("record_id", Integer), column("document"))
+FTS = table(
+    TABLE,
+    column("rowid", Integer),
+    column("record_id", Integer),
+    column("document"),
+    column("scope"),
+)
 
 
 class SqliteEngine:
@@ -200,8 +263,8 @@ class SqliteEngine:
         if documents:
             connection.execute(
                 text(
-                    f"INSERT INTO {TABLE} (rowid, nomor, perihal, asal, tujuan, body) "
-                    "VALUES (:id, :nomor, :perihal, :asal, :tujuan, :body)"
+                    f"INSERT INTO {TABLE} (rowid, nomor, perihal, asal, tujuan, body, scope) "
+                    "VALUES (:id, :nomor, :perihal, :asal, :tujuan, :body, :scope)"
                 ),
                 [document.values() for document in documents],
             )
@@ -228,24 +291,37 @@ class SqliteEngine:
         """Nothing to set before a search."""
 
     @staticmethod
-    def match(terms: tuple[str, ...]) -> str:
-        """An FTS5 query: every word quoted (it holds no quote), the last one a prefix."""
+    def match(
+        terms: tuple[str, ...], scope: Sequence[str] | None = None, prefix: bool = True
+    ) -> str:
+        """An FTS5 query on the text columns: every word quoted (it holds no quote), the last
+        one a prefix; with a scope, also one of its terms in the scope column."""
         quoted = [f'"{term}"' for term in terms]
-        quoted[-1] += "*"
-        return " ".join(quoted)
+        if prefix:
+            quoted[-1] += "*"
+        query = f"{{{' '.join(FIELDS)}}} : ({' '.join(quoted)})"
+        if scope is not None:
+            query += f" AND scope : ({' OR '.join(scope) or 'none'})"
+        return query
 
-    def candidates(self, terms: tuple[str, ...], limit: int, conditions: Sequence[Any]) -> CTE:
-        # bm25 weights: nomor, perihal, asal, tujuan, body; bm25 is lower for better matches.
-        # FTS5 hands out its matches newest first, the join keeps that order, so the LIMIT
-        # stops the scan once enough visible, filtered records are found.
+    def candidates(
+        self,
+        terms: tuple[str, ...],
+        limit: int,
+        conditions: Sequence[Any],
+        scope: Sequence[str] | None = None,
+    ) -> CTE:
+        # bm25 weights: nomor, perihal, asal, tujuan, body, scope; bm25 is lower for better
+        # matches. FTS5 hands out its matches newest first, the join keeps that order, so the
+        # LIMIT stops the scan once enough visible, filtered records are found.
         fts = literal_column(TABLE)
-        weights = (literal_column(w) for w in ("8.0", "6.0", "3.0", "3.0", "1.0"))
+        weights = (literal_column(w) for w in ("8.0", "6.0", "3.0", "3.0", "1.0", "0.0"))
         score = -func.bm25(fts, *weights)
         return (
             select(FTS.c.rowid.label("record_id"), type_coerce(score, Float).label("score"))
             .select_from(FTS)
             .join(Record, Record.id == FTS.c.rowid)
-            .where(fts.op("MATCH")(bindparam("fts_query", self.match(terms))), *conditions)
+            .where(fts.op("MATCH")(bindparam("fts_query", self.match(terms, scope))), *conditions)
             .order_by(FTS.c.rowid.desc())
             .limit(bindparam("fts_limit", limit))
             .cte("archive_fts_hits")
@@ -264,7 +340,7 @@ class SqliteEngine:
                 f"WHERE {TABLE} MATCH :fts_query"
             )
             .bindparams(
-                bindparam("fts_query", " ".join(f'"{term}"' for term in terms)),
+                bindparam("fts_query", self.match(terms, prefix=False)),
                 bindparam("ids", json.dumps(list(record_ids))),
                 bindparam("start", START),
                 bindparam("stop", STOP),
@@ -287,8 +363,8 @@ class PostgresEngine:
             connection.execute(
                 text(
                     f"INSERT INTO {TABLE} (record_id, nomor, perihal, asal, tujuan, body, "
-                    f"document) VALUES (:id, :nomor, :perihal, :asal, :tujuan, :body, "
-                    f"{self.VECTOR})"
+                    f"document, scope) VALUES (:id, :nomor, :perihal, :asal, :tujuan, :body, "
+                    f"{self.VECTOR}, to_tsvector('simple', :scope))"
                 ),
                 [self.values(document) for document in documents],
             )
@@ -333,11 +409,16 @@ class PostgresEngine:
         quoted[-1] += ":*"
         return " & ".join(quoted)
 
-    def candidates(self, terms: tuple[str, ...], limit: int, conditions: Sequence[Any]) -> CTE:
+    def candidates(
+        self,
+        terms: tuple[str, ...],
+        limit: int,
+        conditions: Sequence[Any],
+        scope: Sequence[str] | None = None,
+    ) -> CTE:
         # the rank is computed for the candidates only, never for every match
-        query = func.to_tsquery(
-            literal_column("'simple'::regconfig"), bindparam("fts_query", self.tsquery(terms))
-        )
+        simple = literal_column("'simple'::regconfig")
+        query = func.to_tsquery(simple, bindparam("fts_query", self.tsquery(terms)))
         # Each match's record is checked on its own (LATERAL with LIMIT 1, never flattened
         # into a join): the plan starts from the index's matches, so a misestimated match
         # count cannot turn it into a scan of every record. "+ 0" keeps the planner from
@@ -351,10 +432,18 @@ class PostgresEngine:
             .limit(1)
             .lateral("allowed")
         )
+        # The scope, under its own GIN index, lets the planner AND the two indexes' matches.
+        in_scope = (
+            FTS.c.scope.op("@@")(
+                func.to_tsquery(simple, bindparam("fts_scope", " | ".join(scope) or "none"))
+            )
+            if scope is not None
+            else true()
+        )
         matches = (
             select(FTS.c.record_id)
             .join(allowed, true())
-            .where(FTS.c.document.op("@@")(query))
+            .where(FTS.c.document.op("@@")(query), in_scope)
             .order_by((FTS.c.record_id + 0).desc())
             .limit(bindparam("fts_limit", limit))
             .subquery("c")
@@ -469,13 +558,19 @@ def indexable_count() -> int:
 # --- searching -------------------------------------------------------------------------
 
 
-def ranked_ids(terms: tuple[str, ...], conditions: Sequence[Any], limit: int | None = None) -> Any:
+def ranked_ids(
+    terms: tuple[str, ...],
+    conditions: Sequence[Any],
+    limit: int | None = None,
+    scope: Sequence[str] | None = None,
+) -> Any:
     """(record id, score) of the newest ``limit`` (default ``CANDIDATES``) matching records
     that satisfy ``conditions`` (the access filter and the page's filters, applied before
-    the cap), best first."""
+    the cap), best first. ``scope`` (see ``access.search_scope``) narrows the index's
+    matches to the records carrying one of its terms; None for no narrowing."""
     engine = current_engine()
     engine.prepare(db.session)
-    hits = engine.candidates(terms, CANDIDATES if limit is None else limit, conditions)
+    hits = engine.candidates(terms, CANDIDATES if limit is None else limit, conditions, scope)
     return (
         select(Record.id, hits.c.score)
         .join(hits, hits.c.record_id == Record.id)

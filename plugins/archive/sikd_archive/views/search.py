@@ -149,7 +149,11 @@ def _load(record_ids: list[int], visible: ColumnElement[bool]) -> list[Any]:
 def _found(criteria: Criteria, page: int, visible: ColumnElement[bool]) -> dict[str, Any]:
     """Ranked, highlighted results among the index's candidates."""
     ranked = db.session.execute(
-        search.ranked_ids(criteria.words, [visible, *criteria.conditions])
+        search.ranked_ids(
+            criteria.words,
+            [visible, *criteria.conditions],
+            scope=access.search_scope(current_user),
+        )
     ).all()
     start = (page - 1) * PAGE_SIZE
     ids = [row[0] for row in ranked[start : start + PAGE_SIZE]]
