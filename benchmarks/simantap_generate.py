@@ -36,6 +36,7 @@ CHUNK = 20_000
 SEED = 20_260_101
 PERIOD = "2026"
 GOLONGAN = ["II/c", "II/d", "III/a", "III/b", "III/c", "III/d", "IV/a", "IV/b"]
+HEAD_GOLONGAN = ["III/d", "IV/a", "IV/b", "IV/c", "IV/d"]
 PENDIDIKAN = ["SMA", "D3", "S1", "S1", "S1", "S2", "S2", "S3"]
 PREDIKAT = ["Sangat Baik", "Baik", "Baik", "Baik", "Butuh Perbaikan", "Kurang"]
 TINGKAT = ["ringan", "ringan", "ringan", "sedang", "berat"]
@@ -242,11 +243,13 @@ def generate(url: str, employees: int, instance: Path, units: int | None = None)
             [
                 {
                     "user_id": i,
-                    "golongan": rng.choice(GOLONGAN),
+                    # the heads of bagian (Eselon III) rank as such, so some of them can
+                    # succeed an Eselon II head (golongan IV/c at least, DOMAIN.md section 7)
+                    "golongan": rng.choice(HEAD_GOLONGAN if n < len(heads) else GOLONGAN),
                     "pendidikan": rng.choice(PENDIDIKAN),
                     "updated_at": dt.datetime(2026, 1, 1),
                 }
-                for i in ids
+                for n, i in enumerate(ids)
             ],
         )
         bulk(
