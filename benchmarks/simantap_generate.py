@@ -81,7 +81,9 @@ def build_app(url: str, instance: Path) -> Any:
 
 
 def nip(index: int) -> str:
-    birth = dt.date(1966, 1, 1) + dt.timedelta(days=index % 10_000)
+    # births spread over 1966-1993 in every run of consecutive indexes (7919 is prime to
+    # 10,000, so each block of 10,000 indexes still has 10,000 different days)
+    birth = dt.date(1966, 1, 1) + dt.timedelta(days=index * 7919 % 10_000)
     start = min(birth.year + 23, 2024)
     gender = 1 + index % 2
     serial = index // 10_000 + 1
