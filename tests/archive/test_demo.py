@@ -1,8 +1,11 @@
 """The archive's demo data, loaded through ``sikd demo`` like an admin would."""
 
+import re
+
 import pytest
+from sikd_archive import search
 from sikd_archive.models import Attachment, Disposition, Record
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from sikd_host.extensions import db
 from sikd_host.storage.service import blob_path
@@ -35,9 +38,35 @@ def test_demo_letters_have_pdfs_retention_and_realistic_dispositions(app, runner
                 )
         hours = sorted(r.response_hours for r in rows if r.response_hours is not None)
         assert hours[0] < hours[-1], "delays should vary"
+        assert stored_scopes() == expected_scopes(), "the index's scope lags the routings"
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0, verify.output
     again = runner.invoke(args=["demo", "--no-serve"])
     assert again.exit_code == 0
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Record)) == 60
+
+
+def stored_scopes():
+    """{record id: set of scope terms} as the search index holds them (text on SQLite, a
+    tsvector on PostgreSQL)."""
+    key = "rowid" if db.engine.dialect.name == "sqlite" else "record_id"
+    rows = db.session.execute(text(f"SELECT {key}, scope FROM {search.TABLE}")).all()
+    return {row[0]: set(re.findall(r"[ucr]\d+", str(row[1]))) for row in rows}
+
+
+def expected_scopes():
+    """The same, computed from the records and their routings."""
+    recipients = {}
+    for record_id, recipient_id in db.session.execute(
+        select(Disposition.record_id, Disposition.recipient_id)
+    ):
+        recipients.setdefault(record_id, []).append(recipient_id)
+    return {
+        record.id: set(
+            search.record_scope(
+                record.unit_id, record.created_by_id, recipients.get(record.id, ())
+            ).split()
+        )
+        for record in db.session.scalars(select(Record).where(Record.status != "musnah"))
+    }

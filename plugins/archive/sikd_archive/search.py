@@ -102,7 +102,7 @@ class Document:
     asal: str
     tujuan: str
     body: str
-    scope: str = ""
+    scope: str
 
     def values(self) -> dict[str, Any]:
         fields = {name: getattr(self, name) for name in FIELDS}
@@ -150,7 +150,7 @@ def make_document(
         clean(fields.get("asal")),
         clean(fields.get("tujuan")),
         clean("\n".join(p for p in parts if p), MAX_BODY_CHARS),
-        record_scope(fields.get("unit_id"), fields.get("created_by_id"), recipient_ids),
+        record_scope(fields["unit_id"], fields["created_by_id"], recipient_ids),
     )
 
 
@@ -505,11 +505,14 @@ def current_engine() -> Engine:
 def index_record(record: Any) -> None:
     """Bring the record's index entry up to date in the current transaction.
 
-    A destroyed record (status ``musnah``) leaves the index.
+    A destroyed record (status ``musnah``) leaves the index. The record's row is locked
+    first, so that two changes of one record at once (two routings, say) replace its entry
+    one after the other instead of both inserting it.
     """
     engine = current_engine()
     connection = db.session.connection()
     db.session.flush()
+    db.session.execute(select(Record.id).where(Record.id == record.id).with_for_update())
     engine.delete(connection, [record.id])
     if record.status != "musnah":
         engine.insert(connection, _documents(Record.id == record.id))
@@ -538,9 +541,12 @@ def reindex(chunk: int = CHUNK, progress: Callable[[int], Any] | None = None) ->
         ).all()
         if not ids:
             break
-        documents = _documents(Record.id.in_(ids))
+        # the entries are deleted (and, on PostgreSQL, the records locked) before the
+        # documents are read, so a routing committed meanwhile is either waited for or read
         connection = db.session.connection()
+        db.session.execute(select(Record.id).where(Record.id.in_(ids)).with_for_update())
         engine.delete(connection, ids)
+        documents = _documents(Record.id.in_(ids))
         engine.insert(connection, documents)
         db.session.commit()
         last, total = ids[-1], total + len(documents)
