@@ -17,7 +17,7 @@ def unit_subtree_ids(unit_id: int) -> Select:
     """A SELECT of the ids of ``unit_id`` and every unit below it (usable as a subquery)."""
     tree = select(Unit.id).where(Unit.id == unit_id).cte("unit_tree", recursive=True)
     child = aliased(Unit)
-    tree = tree.union_all(select(child.id).where(child.parent_id == tree.c.id))
+    tree = tree.union_all(select(child.id).join(tree, child.parent_id == tree.c.id))
     return select(tree.c.id)
 
 
@@ -29,7 +29,7 @@ def position_subtree_ids(position_id: int, include_self: bool = False) -> Select
         .cte("position_tree", recursive=True)
     )
     child = aliased(Position)
-    tree = tree.union_all(select(child.id).where(child.superior_id == tree.c.id))
+    tree = tree.union_all(select(child.id).join(tree, child.superior_id == tree.c.id))
     query = select(tree.c.id)
     if include_self:
         query = query.union(select(Position.id).where(Position.id == position_id))
