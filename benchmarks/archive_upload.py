@@ -38,7 +38,6 @@ import http.client
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +47,11 @@ import urllib.parse
 import uuid
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import load  # noqa: E402
+from storage_upload import floor  # noqa: E402  (sha256sum && cp [&& sync] of the same file)
 
 HERE = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -158,12 +162,6 @@ def sha256_of(path: Path) -> str:
 # --- the server --------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def environment(args: argparse.Namespace, instance: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("SIKD_")}
     env.update(
@@ -195,47 +193,19 @@ def prepare(env: dict[str, str], cwd: Path) -> int:
     return int(output.strip().splitlines()[-1])
 
 
-class Server:
+class Server(load.Server):
     """gunicorn with one sync worker, as ``sikd serve --workers 1`` runs it."""
 
     def __init__(self, env: dict[str, str], cwd: Path, log: Path):
-        self.port = free_port()
-        self.env, self.cwd, self.log = env, cwd, log
-
-    def __enter__(self) -> Server:
         from sikd_host.serve import gunicorn_command
 
-        command = gunicorn_command(1, f"127.0.0.1:{self.port}", 1, 120)
-        self.output = self.log.open("ab")
-        self.process = subprocess.Popen(
-            command, env=self.env, cwd=self.cwd, stdout=self.output, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the server stopped: see {self.log}")
-            try:
-                if Browser(self.port).request("GET", "/healthz")[0] == 200:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise SystemExit("the server did not come up")
+        super().__init__(gunicorn_command(1, "{bind}", 1, 120), env, "/healthz", log, cwd)
 
     def worker(self) -> int:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         pids = children.read_text().split()
         assert len(pids) == 1, pids
         return int(pids[0])
-
-    def __exit__(self, *_exc: Any) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.output.close()
 
 
 def status_kib(pid: int, field: str) -> int:
@@ -328,21 +298,6 @@ class Browser:
             connection.close()
         assert response.status == 302, f"upload answered {response.status}"
         return seconds
-
-
-# --- the floor ---------------------------------------------------------------------------
-
-
-def floor(source: Path, base: Path, sync: bool) -> float:
-    dest = base / "floor-copy"
-    started = time.perf_counter()
-    subprocess.run(["sha256sum", str(source)], check=True, capture_output=True)
-    subprocess.run(["cp", str(source), str(dest)], check=True)
-    if sync:
-        subprocess.run(["sync", str(dest)], check=True)
-    seconds = time.perf_counter() - started
-    dest.unlink()
-    return seconds
 
 
 def main() -> None:

@@ -334,16 +334,18 @@ def wait_until_up(base: str, path: str, process: subprocess.Popen, seconds: floa
 class Server:
     """A gunicorn process (``sikd serve`` or plain gunicorn) on a free port."""
 
-    def __init__(self, command: list[str], env: dict[str, str], health: str, log: Path):
+    def __init__(
+        self, command: list[str], env: dict[str, str], health: str, log: Path, cwd: Path = HERE
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.command = [part.replace("{bind}", f"127.0.0.1:{self.port}") for part in command]
-        self.env, self.health, self.log = env, health, log
+        self.env, self.health, self.log, self.cwd = env, health, log, cwd
 
     def __enter__(self) -> Server:
         self.output = self.log.open("ab")
         self.process = subprocess.Popen(
-            self.command, env=self.env, stdout=self.output, stderr=subprocess.STDOUT, cwd=HERE
+            self.command, env=self.env, stdout=self.output, stderr=subprocess.STDOUT, cwd=self.cwd
         )
         wait_until_up(self.base, self.health, self.process)
         return self

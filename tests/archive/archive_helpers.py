@@ -19,7 +19,15 @@ def make_pdf(text: str) -> bytes:
         + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    return pdf_file(objects)
+
+
+def pdf_file(objects: list[bytes], padding: int = 0) -> bytes:
+    """A PDF file of the given objects (numbered from 1, the first the catalog) with its
+    cross-reference table; ``padding`` bytes of comment after the header make it larger."""
     out = bytearray(b"%PDF-1.4\n")
+    if padding:
+        out += b"%" + b"x" * padding + b"\n"
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))

@@ -6,7 +6,7 @@ import re
 import zipfile
 
 import pytest
-from archive_helpers import client_for, make_pdf
+from archive_helpers import client_for, make_pdf, pdf_file
 from sikd_archive import records, search
 from sikd_archive.models import Klasifikasi, Record
 from sqlalchemy import select, text, update
@@ -459,21 +459,7 @@ def make_pages_pdf(pages, padding=0):
         stream = f"BT /F1 12 Tf 72 720 Td ({words}) Tj ET".encode()
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
-    out = bytearray(b"%PDF-1.4\n")
-    if padding:
-        out += b"%" + b"x" * padding + b"\n"
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects, padding)
 
 
 def attachment_texts(app):

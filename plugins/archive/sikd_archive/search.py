@@ -236,6 +236,8 @@ class Engine(Protocol):
 
     def prepare(self, session: Any) -> None: ...
 
+    def lock(self, session: Any, record_ids: Sequence[int]) -> None: ...
+
     def candidates(
         self,
         terms: tuple[str, ...],
@@ -289,6 +291,9 @@ class SqliteEngine:
 
     def prepare(self, session: Any) -> None:
         """Nothing to set before a search."""
+
+    def lock(self, session: Any, record_ids: Sequence[int]) -> None:
+        """Nothing to lock: SQLite lets one writer at a time in."""
 
     @staticmethod
     def match(
@@ -394,6 +399,11 @@ class PostgresEngine:
             )
         )
         return result.rowcount or 0
+
+    def lock(self, session: Any, record_ids: Sequence[int]) -> None:
+        """Lock the records' rows until the transaction ends, so that two transactions
+        replacing one record's entry do so one after the other."""
+        session.execute(select(Record.id).where(Record.id.in_(record_ids)).with_for_update())
 
     def prepare(self, session: Any) -> None:
         """No JIT compilation for the rest of the transaction: the planner's cost of a common
@@ -512,7 +522,7 @@ def index_record(record: Any) -> None:
     engine = current_engine()
     connection = db.session.connection()
     db.session.flush()
-    db.session.execute(select(Record.id).where(Record.id == record.id).with_for_update())
+    engine.lock(db.session, [record.id])
     engine.delete(connection, [record.id])
     if record.status != "musnah":
         engine.insert(connection, _documents(Record.id == record.id))
@@ -544,7 +554,7 @@ def reindex(chunk: int = CHUNK, progress: Callable[[int], Any] | None = None) ->
         # the entries are deleted (and, on PostgreSQL, the records locked) before the
         # documents are read, so a routing committed meanwhile is either waited for or read
         connection = db.session.connection()
-        db.session.execute(select(Record.id).where(Record.id.in_(ids)).with_for_update())
+        engine.lock(db.session, ids)
         engine.delete(connection, ids)
         documents = _documents(Record.id.in_(ids))
         engine.insert(connection, documents)
