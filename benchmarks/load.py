@@ -224,12 +224,13 @@ def targets(url: str) -> dict[str, Any]:
             .where(User.username == LOAD_USER)
         ).one()
         visible = (Record.status != "musnah") & (Record.keamanan.in_(("B", "T")))
-        own = c.scalars(
-            select(Record.id)
+        newest = c.execute(
+            select(Record.id, Record.perihal)
             .where(Record.unit_id == unit_id, visible)
             .order_by(Record.id.desc())
             .limit(150)
         ).all()
+        own = [row.id for row in newest]
         routed = c.scalars(
             select(Disposition.record_id)
             .join(Record, Record.id == Disposition.record_id)
@@ -237,12 +238,7 @@ def targets(url: str) -> dict[str, Any]:
             .order_by(Disposition.id.desc())
             .limit(50)
         ).all()
-        perihal = c.scalars(
-            select(Record.perihal)
-            .where(Record.unit_id == unit_id, visible)
-            .order_by(Record.id.desc())
-            .limit(20)
-        ).all()
+        perihal = [row.perihal for row in newest[:20]]
         run_id = c.scalar(select(Run.id).where(Run.published.is_(True)).order_by(Run.id.desc()))
         ratees = c.scalars(
             select(Result.user_id).where(Result.run_id == run_id).order_by(func.random()).limit(500)
