@@ -17,6 +17,9 @@ Then, over several rounds, it times:
     .venv/bin/python benchmarks/units.py [--rounds 5] [--employees 100000] [--units 500]
         [--dispositions 200000] [--database-url sqlite:////tmp/sikd-units-bench/sikd.db]
         [--regenerate]
+
+A PostgreSQL database (``--database-url postgresql://postgres@127.0.0.1:5432/sikd_units``)
+is generated with ``--regenerate`` the first time; a missing SQLite file is generated on its own.
 """
 
 from __future__ import annotations
