@@ -53,7 +53,7 @@ def test_arsiparis_registers_a_letter_and_sends_a_disposition(
     expect(page.get_by_text("Belum didisposisikan.")).to_be_visible()
     shot("registered")
 
-    recipients = page.get_by_label("Penerima")
+    recipients = page.get_by_label("Penerima", exact=True)
     options = {
         int(option.get_attribute("value")): option.inner_text().strip()
         for option in recipients.locator("option").all()
@@ -62,10 +62,18 @@ def test_arsiparis_registers_a_letter_and_sends_a_disposition(
     usernames = dict(server.query('SELECT id, username FROM "user"'))
     # a subordinate no other journey logs in as
     recipient_id = next(i for i in options if usernames[i] not in demo.taken)
-    recipient, recipient_name = usernames[recipient_id], options[recipient_id]
+    recipient = usernames[recipient_id]
+    recipient_name = options[recipient_id].split(" · ")[0]  # "name · position"
+    # the form finds people by name too ("Cari" sends it back, keeping what was typed)
+    page.locator("#note").fill("Mohon dihadiri dan dilaporkan.")
+    page.get_by_label("Cari penerima").fill(recipient_name)
+    page.get_by_role("button", name="Cari", exact=True).click()
+    expect(page.get_by_label("Cari penerima")).to_have_value(recipient_name)
+    found = recipients.locator("option").all_inner_texts()
+    assert found and all(recipient_name in text for text in found), found
     recipients.select_option(str(recipient_id))
     page.get_by_label("Instruksi").select_option(label="Tindak lanjuti")
-    page.locator("#note").fill("Mohon dihadiri dan dilaporkan.")
+    expect(page.locator("#note")).to_have_value("Mohon dihadiri dan dilaporkan.")
     page.get_by_role("button", name="Kirim", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("Terkirim kepada 1 penerima.")
     tracking = page.locator(".card", has=page.get_by_role("heading", name="Disposisi", exact=True))

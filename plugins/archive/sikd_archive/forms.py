@@ -64,6 +64,7 @@ class DispositionForm(Form):
     kind = SelectField(
         _l("Routing"), choices=[("disposisi", _l("Disposisi")), ("tembusan", _l("Tembusan (copy)"))]
     )
+    recipient_search = StringField(_l("Find recipients"), validators=[Optional(), Length(max=100)])
     recipients = SelectMultipleField(_l("Recipients"), coerce=int, validators=[DataRequired()])
     instruction = SelectField(_l("Instruction"), validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
@@ -80,6 +81,7 @@ class ActionForm(Form):
         ],
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+    recipient_search = StringField(_l("Find recipients"), validators=[Optional(), Length(max=100)])
     recipients = SelectMultipleField(_l("Forward to"), coerce=int, validators=[Optional()])
     instruction = SelectField(_l("Instruction"), validators=[Optional()])
     due_on = DateField(_l("Due date"), validators=[Optional()])

@@ -14,6 +14,7 @@ from sikd_archive.forms import ActionForm, DispositionForm
 from sikd_archive.models import Disposition, DispositionAction
 from sikd_archive.rules.params import MAX_PAGE
 from sikd_archive.views import ID, bp, int_arg, visible_record
+from sikd_archive.views.records import record_page, routing_choices
 from sikd_host.plugin_api import N_, User, current_user, db, gettext, permission_required
 
 PAGE_SIZE = 50
@@ -65,24 +66,18 @@ def _own_item(disposition_id: int) -> Disposition:
     return item
 
 
-def _action_form() -> ActionForm:
-    form = ActionForm()
-    form.instruction.choices = [("", "-")] + [(i, i) for i in disposition.instructions()]
-    from sikd_archive.views.records import _recipient_choices
-
-    form.recipients.choices = _recipient_choices("teruskan")
-    return form
-
-
 @bp.route(f"/disposisi/<{ID}:disposition_id>", methods=["GET", "POST"])
 @permission_required("archive.use")
 def disposition_item(disposition_id: int) -> Any:
     item = _own_item(disposition_id)
-    form = _action_form()
+    form = ActionForm()
+    offer = routing_choices(form, item.record, kind="teruskan")
     status = 200
     if request.method == "GET":
         disposition.open_item(item, current_user)
         db.session.commit()
+    elif "find" in request.form:
+        pass  # the same form again, offering whom its search text finds
     elif form.validate_on_submit():
         try:
             disposition.act(
@@ -114,6 +109,7 @@ def disposition_item(disposition_id: int) -> Any:
         "archive/disposition.html",
         item=item,
         form=form,
+        offer=offer,
         actions=actions,
         sender=sender,
         today=dt.date.today(),
@@ -125,10 +121,9 @@ def disposition_item(disposition_id: int) -> Any:
 def disposition_send(record_id: int) -> Any:
     record = visible_record(record_id)
     form = DispositionForm()
-    form.instruction.choices = [(i, i) for i in disposition.instructions()]
-    from sikd_archive.views.records import _recipient_choices
-
-    form.recipients.choices = _recipient_choices(form.kind.data or "disposisi")
+    if "find" in request.form:  # the record's page again, offering whom the search finds
+        return record_page(record, form)
+    routing_choices(form, record, sending=True)
     if not form.validate_on_submit():
         message = next(iter(form.errors.values()))[0] if form.errors else gettext("Invalid data")
         flash(message, "danger")

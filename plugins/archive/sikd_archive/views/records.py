@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from sikd_archive import access, disposition, records
+from sikd_archive import access, disposition, recipients, records
 from sikd_archive.forms import (
     KEAMANAN_LABELS,
     KIND_LABELS,
@@ -163,6 +163,11 @@ def record(record_id: int) -> Any:
     item = visible_record(record_id)
     audit.record(current_user, "archive.record_viewed", "archive_record", item.id)
     db.session.commit()
+    return record_page(item, DispositionForm(formdata=None))
+
+
+def record_page(item: Record, form: DispositionForm, status: int = 200) -> Any:
+    """A record's page, with its routing form as given (blank, or sent back with "Find")."""
     attachments = db.session.scalars(
         select(Attachment)
         .where(Attachment.record_id == item.id)
@@ -174,9 +179,7 @@ def record(record_id: int) -> Any:
         .where(Change.record_id == item.id)
         .order_by(Change.changed_at.desc())
     ).all()
-    form = DispositionForm()
-    form.instruction.choices = [(i, i) for i in disposition.instructions()]
-    form.recipients.choices = _recipient_choices("disposisi")
+    offer = routing_choices(form, item)
     return render_template(
         "archive/record.html",
         record=item,
@@ -184,6 +187,7 @@ def record(record_id: int) -> Any:
         changes=changes,
         tree=disposition.tracking_tree(item),
         form=form,
+        offer=offer,
         upload=AttachmentForm(),
         hold=_hold_form(item),
         kinds=KIND_LABELS,
@@ -191,7 +195,7 @@ def record(record_id: int) -> Any:
         keamanan=KEAMANAN_LABELS,
         today=dt.date.today(),
         unit=db.session.get(Unit, item.unit_id),
-    )
+    ), status
 
 
 def _hold_form(item: Record) -> HoldForm:
@@ -201,14 +205,36 @@ def _hold_form(item: Record) -> HoldForm:
     return form
 
 
-def _recipient_choices(kind: str) -> list[tuple[int, str]]:
-    """Whom the form offers; ``disposition.send`` refuses, with its reason, a recipient this
-    record may not go to (a tembusan of a secret record)."""
-    allowed = disposition.allowed_recipients(current_user, kind)
-    rows = db.session.execute(
-        select(User.id, User.full_name).where(User.id.in_(allowed)).order_by(User.full_name)
-    ).all()
-    return [(i, n) for i, n in rows]
+def routing_choices(
+    form: Any, item: Record | None, kind: str | None = None, sending: bool = False
+) -> recipients.Offer:
+    """Fill a routing form's choices and say whom it offers: the people its search text
+    finds (or everyone allowed, when few), after those already chosen in a form sent back.
+
+    ``kind`` fixes the routing (teruskan); otherwise it is the form's, and someone with
+    nobody below them may send only a tembusan: the form shows it chosen, and a form
+    ``sending`` anything else is refused by its validation."""
+    form.instruction.choices = [
+        *([("", "-")] if kind else []),
+        *[(i, i) for i in disposition.instructions()],
+    ]
+    query = form.recipient_search.data or ""
+    if kind is None:
+        kind = form.kind.data if form.kind.data in ("disposisi", "tembusan") else "disposisi"
+        offer = recipients.offer(current_user, kind, item, query)
+        if kind == "disposisi" and not offer.anyone:
+            kind = "tembusan"
+            form.kind.choices = [c for c in form.kind.choices if c[0] == kind]
+            offer = recipients.offer(current_user, kind, item, query)
+        if not sending:
+            form.kind.data = kind
+    else:
+        offer = recipients.offer(current_user, kind, item, query)
+    form.recipient_search.data = offer.query  # as searched: spaces closed up
+    kept = recipients.chosen(current_user, kind, request.form.getlist("recipients"))
+    shown = {user_id for user_id, _label in kept}
+    form.recipients.choices = kept + [c for c in offer.choices if c[0] not in shown]
+    return offer
 
 
 @bp.route(f"/naskah/<{ID}:record_id>/ubah", methods=["GET", "POST"])
