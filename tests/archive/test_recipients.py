@@ -22,6 +22,8 @@ def options(page: str, name: str = "recipients") -> dict[int, str]:
 
 def selected(page: str) -> set[int]:
     select = re.search(r'<select[^>]*name="recipients"[^>]*>(.*?)</select>', page, re.S)
+    if select is None:
+        return set()
     return {int(v) for v in re.findall(r'<option selected value="(\d+)"', select.group(1))}
 
 
@@ -94,7 +96,7 @@ def test_a_search_caps_what_it_shows(app, org, few, monkeypatch):
     assert "The first 2 found are shown: narrow the search to see the others." in page
 
 
-def test_a_search_by_nip_finds_the_person(app, org, make_user):
+def test_a_search_by_nip_finds_the_person(app, org):
     with app.app_context():
         from sikd_host.auth.models import User
 
@@ -113,7 +115,7 @@ def test_someone_with_nobody_below_sends_a_tembusan_to_anyone(app, org):
     assert options(page, "kind") == {"tembusan": "Tembusan"}
     offered = options(page)
     assert org.users["kabag_b"] in offered and org.users["staf1"] not in offered
-    assert send(staf, record_id, [org.users["kabag"]]).status_code == 303  # no disposisi
+    assert send(staf, record_id, [org.users["kabag"]]).status_code == 422  # no disposisi
     assert only_disposition(app, record_id=record_id) == []
     copy = send(staf, record_id, [org.users["kabag_b"]], kind="tembusan", instruction="")
     assert copy.status_code == 302
@@ -169,14 +171,66 @@ def test_a_form_naming_someone_not_allowed_is_refused_whatever_the_list(app, org
     record_id = make_record(app, org)
     kabag = english(client_for(app, "kabag"))
     outside = send(kabag, record_id, [str(org.users["staf3"])])
-    assert outside.status_code == 303
-    page = kabag.get(outside.headers["Location"]).data.decode()
-    assert f"&#39;{org.users['staf3']}&#39; is not a valid choice" in page
-    for value in ("abc", "²", "9" * 40, "-1"):
+    assert outside.status_code == 422
+    page = outside.data.decode()
+    assert "You may only send a disposition to people below you in the organisation." in page
+    assert selected(page) == set()  # not kept: staf3 is not below kabag
+    assert 'value="Tindak lanjuti" selected' in page or 'selected value="Tindak lanjuti"' in page
+    for value in ("abc", "²", "9" * 40, "-1", "0"):
         response = send(kabag, record_id, [value])
-        assert response.status_code == 303, value
-        assert "alert-danger" in kabag.get(response.headers["Location"]).data.decode()
+        assert response.status_code == 422, value
+        assert 'id="recipients-errors"' in response.data.decode(), value
     assert only_disposition(app, record_id=record_id) == []
+
+
+def test_find_on_a_secret_record_keeps_only_people_its_copy_may_reach(app, org, make_user):
+    from test_record_access import add_role
+
+    record_id = make_record(app, org, perihal="Hasil audit", keamanan="R", unit="B.A")
+    add_role(app, "sekretaris", ["archive.use", "archive.view_all", "archive.view_secret"])
+    make_user("sekretaris", roles=["sekretaris"], position_id=org.positions["P-AR"])
+    copy = {"kind": "tembusan", "instruction": ""}
+    assert (
+        send(client_for(app, "sekretaris"), record_id, [org.users["kabag"]], **copy).status_code
+        == 302
+    )
+    kabag = client_for(app, "kabag")  # named on it now, without view_secret
+    kept = [str(org.users[n]) for n in ("staf1", "staf3", "kabiro")]
+    page = find(kabag, record_id, "", kind="tembusan", recipients=kept).data.decode()
+    # named on it: kabag (its recipient: himself) and the arsiparis (its registrar)
+    assert org.users["staf3"] not in options(page) and org.users["staf1"] not in options(page)
+    assert selected(page) == set()
+    assert set(options(page)) == {org.users["arsiparis"]}
+
+
+def test_a_one_letter_search_asks_for_more(app, org, few):
+    record_id = make_record(app, org, unit="B")
+    page = find(client_for(app, "kabiro"), record_id, "s").data.decode()
+    assert "Ketik minimal 2 karakter untuk mencari." in page and options(page) == {}
+    assert "Tidak ada yang ditemukan" not in page
+
+
+def test_the_result_lines_speak_indonesian_by_default(app, org, few):
+    record_id = make_record(app, org, unit="B")
+    kabiro = client_for(app, "kabiro")
+    assert "3 ditemukan." in find(kabiro, record_id, "staf").data.decode()
+    page = kabiro.get(f"/arsip/naskah/{record_id}").data.decode()
+    assert "Terlalu banyak untuk didaftar: cari berdasarkan nama, NIP atau jabatan." in page
+
+
+def test_a_refused_forward_keeps_the_form(app, org):
+    record_id = make_record(app, org, unit="B")
+    send(client_for(app, "kabiro"), record_id, [org.users["kabag"]])
+    [item] = only_disposition(app, record_id=record_id)
+    kabag = client_for(app, "kabag")
+    refused = kabag.post(
+        f"/arsip/disposisi/{item.id}",
+        data={"action": "teruskan", "note": "Pelajari", "recipients": [str(org.users["staf3"])]},
+    )
+    assert refused.status_code == 422
+    page = refused.data.decode()
+    assert "Pelajari</textarea>" in page and '<option selected value="teruskan">' in page
+    assert only_disposition(app, record_id=record_id, parent_id=item.id) == []
 
 
 @pytest.mark.parametrize(
@@ -190,3 +244,13 @@ def test_like_pattern_takes_wildcards_literally(text, pattern):
 def test_label_names_the_position_when_there_is_one():
     assert recipients.label("Budi", "Kepala Bagian") == "Budi · Kepala Bagian"
     assert recipients.label("Budi", None) == "Budi"
+
+
+def test_a_missing_recipient_is_marked_on_the_list_for_assistive_technology(app, org):
+    record_id = make_record(app, org)
+    response = send(english(client_for(app, "kabag")), record_id, [])
+    page = response.data.decode()
+    assert response.status_code == 422
+    select = re.search(r'<select[^>]*name="recipients"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in select and 'aria-describedby="recipients-errors"' in select
+    assert re.search(r'id="recipients-errors"><div[^>]*>This field is required.', page)

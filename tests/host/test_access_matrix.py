@@ -103,7 +103,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "GET /arsip/naskah/<record_id>": grant(404, ARCHIVE) | {"admin": 200, "leader": 200},
     "GET /arsip/lampiran/<attachment_id>": grant(404, ARCHIVE) | {"admin": 200, "leader": 200},
     "POST /arsip/naskah/<record_id>/disposisi": grant(404, ARCHIVE)
-    | {"admin": 303, "leader": 303},  # seen: the empty form is refused with a message
+    | {"admin": 422, "leader": 422},  # seen: the empty form again, with its errors
     # a disposition between demo people: only its sender and recipient open it
     "GET /arsip/disposisi/<disposition_id>": grant(404, ARCHIVE),
     # --- archive: registering (arsiparis) -------------------------------------------------

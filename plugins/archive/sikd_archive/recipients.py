@@ -35,6 +35,7 @@ class Offer:
     anyone: bool
     query: str
     more: bool
+    too_short: bool = False  # a search text given, but shorter than MIN_QUERY
 
 
 def label(full_name: str, position: str | None) -> str:
@@ -67,10 +68,11 @@ def offer(sender: Any, kind: str, record: Record | None = None, query: str = "")
     first = allowed.limit(LIST_ALL_UP_TO + 1).subquery()
     count = db.session.scalar(select(func.count()).select_from(first)) or 0
     if len(query) < MIN_QUERY:
+        short = bool(query)
         if count > LIST_ALL_UP_TO:
-            return Offer([], anyone=True, query=query, more=True)
+            return Offer([], anyone=True, query=query, more=True, too_short=short)
         rows = db.session.execute(_people(allowed)).all()
-        return Offer(_choices(rows), anyone=count > 0, query=query, more=False)
+        return Offer(_choices(rows), count > 0, query, more=False, too_short=short)
     pattern = like_pattern(query)
     found = _people(allowed).where(
         or_(
@@ -83,16 +85,32 @@ def offer(sender: Any, kind: str, record: Record | None = None, query: str = "")
     return Offer(_choices(rows[:MATCHES]), count > 0, query, more=len(rows) > MATCHES)
 
 
-def chosen(sender: Any, kind: str, submitted: Iterable[str]) -> list[tuple[int, str]]:
+def chosen(
+    sender: Any, kind: str, submitted: Iterable[str], record: Record | None = None
+) -> list[tuple[int, str]]:
     """The people among the ``submitted`` ids (form values, any text) that ``sender`` may
-    route a ``kind`` to, as choices: what a form sent back is validated against. An id that
-    is not allowed stays out, so the form answers "not a valid choice" for it. (Who may
-    receive a copy of a secret record is ``disposition.send``'s to say, with its reason.)"""
-    ids = {int(value) for value in submitted if _is_id(value)}
+    route ``record`` to as a ``kind``, as choices: those a form sent back with "Find" keeps
+    chosen. Anyone else is dropped."""
+    ids = _ids(submitted)
     if not ids:
         return []
-    allowed = disposition.allowed_recipients(sender, kind)
+    allowed = disposition.allowed_recipients(sender, kind, record)
     return _choices(db.session.execute(_people(allowed).where(User.id.in_(ids))).all())
+
+
+def named(submitted: Iterable[str]) -> list[tuple[int, str]]:
+    """The active people among the ``submitted`` ids, as choices: what a form being sent
+    is validated against, so that ``disposition.send`` (the one judge of who may receive
+    a routing) refuses anyone else with its reason."""
+    ids = _ids(submitted)
+    if not ids:
+        return []
+    everyone = select(User.id).where(User.active)
+    return _choices(db.session.execute(_people(everyone).where(User.id.in_(ids))).all())
+
+
+def _ids(submitted: Iterable[str]) -> set[int]:
+    return {int(value) for value in submitted if _is_id(value)}
 
 
 def _is_id(value: str) -> bool:

@@ -71,34 +71,34 @@ def _own_item(disposition_id: int) -> Disposition:
 def disposition_item(disposition_id: int) -> Any:
     item = _own_item(disposition_id)
     form = ActionForm()
-    offer = routing_choices(form, item.record, kind="teruskan")
     status = 200
     if request.method == "GET":
         disposition.open_item(item, current_user)
         db.session.commit()
-    elif "find" in request.form:
-        pass  # the same form again, offering whom its search text finds
-    elif form.validate_on_submit():
-        try:
-            disposition.act(
-                current_user,
-                item,
-                form.action.data,
-                form.note.data or "",
-                form.recipients.data or [],
-                form.instruction.data or "",
-                form.due_on.data,
-            )
-        except disposition.DispositionError as error:
-            db.session.rollback()
-            form.action.errors = [gettext(error.message, **error.params)]
+    elif "find" not in request.form:  # "Find" shows the form again, offering whom it finds
+        routing_choices(form, item.record, kind="teruskan", sending=True)
+        if not form.validate_on_submit():
             status = 422
         else:
-            db.session.commit()
-            flash(gettext("Saved."), "success")
-            return redirect(url_for("archive.inbox"))
-    else:
-        status = 422
+            try:
+                disposition.act(
+                    current_user,
+                    item,
+                    form.action.data,
+                    form.note.data or "",
+                    form.recipients.data or [],
+                    form.instruction.data or "",
+                    form.due_on.data,
+                )
+            except disposition.DispositionError as error:
+                db.session.rollback()
+                form.action.errors = [gettext(error.message, **error.params)]
+                status = 422
+            else:
+                db.session.commit()
+                flash(gettext("Saved."), "success")
+                return redirect(url_for("archive.inbox"))
+    offer = routing_choices(form, item.record, kind="teruskan")
     actions = db.session.scalars(
         select(DispositionAction)
         .where(DispositionAction.disposition_id == item.id)
@@ -124,10 +124,8 @@ def disposition_send(record_id: int) -> Any:
     if "find" in request.form:  # the record's page again, offering whom the search finds
         return record_page(record, form)
     routing_choices(form, record, sending=True)
-    if not form.validate_on_submit():
-        message = next(iter(form.errors.values()))[0] if form.errors else gettext("Invalid data")
-        flash(message, "danger")
-        return redirect(url_for("archive.record", record_id=record.id)), 303
+    if not form.validate_on_submit():  # the errors at their fields, the rest kept
+        return record_page(record, form, 422)
     try:
         sent = disposition.send(
             current_user,
@@ -140,8 +138,7 @@ def disposition_send(record_id: int) -> Any:
         )
     except disposition.DispositionError as error:
         db.session.rollback()
-        flash(gettext(error.message, **error.params), "danger")
-        return redirect(url_for("archive.record", record_id=record.id)), 303
+        return record_page(record, form, 422, gettext(error.message, **error.params))
     db.session.commit()
     flash(gettext("Sent to %(n)s recipient(s).", n=len(sent)), "success")
     return redirect(url_for("archive.record", record_id=record.id))

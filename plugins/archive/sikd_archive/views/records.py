@@ -166,8 +166,11 @@ def record(record_id: int) -> Any:
     return record_page(item, DispositionForm(formdata=None))
 
 
-def record_page(item: Record, form: DispositionForm, status: int = 200) -> Any:
-    """A record's page, with its routing form as given (blank, or sent back with "Find")."""
+def record_page(
+    item: Record, form: DispositionForm, status: int = 200, routing_error: str | None = None
+) -> Any:
+    """A record's page, with its routing form as given: blank, sent back with "Find", or
+    refused (``routing_error``), keeping whatever was typed and chosen."""
     attachments = db.session.scalars(
         select(Attachment)
         .where(Attachment.record_id == item.id)
@@ -188,6 +191,7 @@ def record_page(item: Record, form: DispositionForm, status: int = 200) -> Any:
         tree=disposition.tracking_tree(item),
         form=form,
         offer=offer,
+        routing_error=routing_error,
         upload=AttachmentForm(),
         hold=_hold_form(item),
         kinds=KIND_LABELS,
@@ -213,7 +217,9 @@ def routing_choices(
 
     ``kind`` fixes the routing (teruskan); otherwise it is the form's, and someone with
     nobody below them may send only a tembusan: the form shows it chosen, and a form
-    ``sending`` anything else is refused by its validation."""
+    ``sending`` anything else is refused by its validation. A form ``sending`` accepts
+    anyone active it names: ``disposition.send`` refuses, with its reason, whoever the
+    routing may not reach."""
     form.instruction.choices = [
         *([("", "-")] if kind else []),
         *[(i, i) for i in disposition.instructions()],
@@ -231,7 +237,11 @@ def routing_choices(
     else:
         offer = recipients.offer(current_user, kind, item, query)
     form.recipient_search.data = offer.query  # as searched: spaces closed up
-    kept = recipients.chosen(current_user, kind, request.form.getlist("recipients"))
+    submitted = request.form.getlist("recipients")
+    if sending:
+        kept = recipients.named(submitted)
+    else:
+        kept = recipients.chosen(current_user, kind, submitted, item)
     shown = {user_id for user_id, _label in kept}
     form.recipients.choices = kept + [c for c in offer.choices if c[0] not in shown]
     return offer
