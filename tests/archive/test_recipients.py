@@ -67,6 +67,8 @@ def test_a_long_list_asks_for_a_search_and_find_keeps_what_was_typed(app, org, f
         in page
     )
     assert only_disposition(app, record_id=record_id) == []  # finding sends nothing
+    assert "Not sent yet: choose the recipients, then press Send." in page
+    assert 'id="not-sent"' not in kabiro.get(f"/arsip/naskah/{record_id}").data.decode()
 
     by_position = find(kabiro, record_id, "kepala bagian b").data.decode()
     assert set(options(by_position)) == {org.users["kabag_b"]}
@@ -157,6 +159,7 @@ def test_forwarding_finds_people_below_and_keeps_the_action(app, org, few):
     page = found.data.decode()
     assert found.status_code == 200 and set(options(page)) == {org.users["staf2"]}
     assert '<option selected value="teruskan">' in page
+    assert "Not saved yet: choose the recipients, then press Save." in page
     assert only_disposition(app, record_id=record_id, parent_id=item.id) == []
     forward = kabag.post(
         f"/arsip/disposisi/{item.id}",
