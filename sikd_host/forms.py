@@ -13,6 +13,8 @@ from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import ImmutableMultiDict
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from sikd_host.i18n import N_
 
@@ -81,3 +83,11 @@ class Form(FlaskForm):
             ):
                 return json_formdata()
             return super().wrap_formdata(form, formdata)  # type: ignore[misc]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as checkboxes: easier than a multiple select, which needs
+    Ctrl and a click for every choice after the first."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

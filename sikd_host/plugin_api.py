@@ -19,7 +19,7 @@ from sikd_host.audit import service as audit
 from sikd_host.auth.accounts import AccountError, create_user
 from sikd_host.auth.models import Role, User
 from sikd_host.extensions import db
-from sikd_host.forms import Form
+from sikd_host.forms import Form, MultiCheckboxField
 from sikd_host.hookspecs import PROJECT
 from sikd_host.i18n import N_
 from sikd_host.jobs import service as jobs
@@ -41,6 +41,7 @@ __all__ = [
     "AccountError",
     "Form",
     "MenuItem",
+    "MultiCheckboxField",
     "N_",
     "NIP",
     "NIPError",

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from sikd_host.auth.forms import strong_password
 from sikd_host.forms import Form as FlaskForm
+from sikd_host.forms import MultiCheckboxField
 from sikd_host.org.nip import NIPError, parse_nip
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def valid_nip(_form: FlaskForm, field: StringField) -> None:

@@ -11,20 +11,22 @@ from test_dispositions import english, make_record, only_disposition, send
 from sikd_host.extensions import db
 
 
-def options(page: str, name: str = "recipients") -> dict[int, str]:
-    """The options of the select called ``name`` on a page: {value: text}."""
+def options(page: str, name: str = "recipients") -> dict[int | str, str]:
+    """The choices of the field called ``name`` on a page, {value: text}: the options of a
+    select, or the checkboxes of a list (the recipients)."""
     select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
-    if select is None:
-        return {}
-    found = re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+    if select is not None:
+        found = re.findall(r'<option[^>]*value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+    else:
+        boxes = re.findall(rf'<input[^>]*id="([^"]+)"[^>]*name="{name}"[^>]*value="([^"]*)"', page)
+        labels = dict(re.findall(r'<label[^>]*for="([^"]+)"[^>]*>([^<]*)</label>', page))
+        found = [(value, labels.get(box_id, "")) for box_id, value in boxes]
     return {int(value) if value.isdigit() else value: text for value, text in found}
 
 
 def selected(page: str) -> set[int]:
-    select = re.search(r'<select[^>]*name="recipients"[^>]*>(.*?)</select>', page, re.S)
-    if select is None:
-        return set()
-    return {int(v) for v in re.findall(r'<option selected value="(\d+)"', select.group(1))}
+    boxes = re.findall(r'<input([^>]*)name="recipients"[^>]*value="(\d+)"', page)
+    return {int(value) for before, value in boxes if "checked" in before}
 
 
 def find(client, record_id, text, **fields):
@@ -254,6 +256,8 @@ def test_a_missing_recipient_is_marked_on_the_list_for_assistive_technology(app,
     response = send(english(client_for(app, "kabag")), record_id, [])
     page = response.data.decode()
     assert response.status_code == 422
-    select = re.search(r'<select[^>]*name="recipients"[^>]*>', page).group(0)
-    assert 'aria-invalid="true"' in select and 'aria-describedby="recipients-errors"' in select
+    group = re.search(r'<fieldset[^>]*id="recipients-choices"[^>]*>', page).group(0)
+    assert 'aria-describedby="recipients-errors"' in group
+    boxes = re.findall(r'<input[^>]*name="recipients"[^>]*>', page)
+    assert len(boxes) == 2 and all('aria-invalid="true"' in box for box in boxes)
     assert re.search(r'id="recipients-errors"><div[^>]*>This field is required.', page)

@@ -53,10 +53,12 @@ def test_arsiparis_registers_a_letter_and_sends_a_disposition(
     expect(page.get_by_text("Belum didisposisikan.")).to_be_visible()
     shot("registered")
 
-    recipients = page.get_by_label("Penerima", exact=True)
+    recipients = page.get_by_role("group", name="Penerima", exact=True)
     options = {
-        int(option.get_attribute("value")): option.inner_text().strip()
-        for option in recipients.locator("option").all()
+        int(box.get_attribute("value")): page.locator(f'label[for="{box.get_attribute("id")}"]')
+        .inner_text()
+        .strip()
+        for box in recipients.get_by_role("checkbox").all()
     }
     assert options, "the arsiparis has nobody to send a disposition to"
     usernames = dict(server.query('SELECT id, username FROM "user"'))
@@ -69,9 +71,14 @@ def test_arsiparis_registers_a_letter_and_sends_a_disposition(
     page.get_by_label("Cari penerima").fill(recipient_name)
     page.get_by_role("button", name="Cari", exact=True).click()
     expect(page.get_by_label("Cari penerima")).to_have_value(recipient_name)
-    found = recipients.locator("option").all_inner_texts()
-    assert found and all(recipient_name in text for text in found), found
-    recipients.select_option(str(recipient_id))
+    expect(page.get_by_role("status")).to_contain_text("Belum dikirim")
+    found = recipients.get_by_role("checkbox")
+    expect(found).not_to_have_count(0)
+    labels = [
+        page.locator(f'label[for="{box.get_attribute("id")}"]').inner_text() for box in found.all()
+    ]
+    assert all(recipient_name in label for label in labels), labels
+    recipients.get_by_label(options[recipient_id], exact=True).check()
     page.get_by_label("Instruksi").select_option(label="Tindak lanjuti")
     expect(page.locator("#note")).to_have_value("Mohon dihadiri dan dilaporkan.")
     page.get_by_role("button", name="Kirim", exact=True).click()

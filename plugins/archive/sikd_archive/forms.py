@@ -7,14 +7,13 @@ from wtforms import (
     DateField,
     HiddenField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from sikd_archive.rules.register import KEAMANAN, KINDS, MEDIA, SIFAT, TINGKAT
-from sikd_host.plugin_api import Form
+from sikd_host.plugin_api import Form, MultiCheckboxField
 from sikd_host.plugin_api import lazy_gettext as _l
 
 HOLD_ACTIONS = ("set", "lift")
@@ -65,7 +64,7 @@ class DispositionForm(Form):
         _l("Routing"), choices=[("disposisi", _l("Disposisi")), ("tembusan", _l("Tembusan (copy)"))]
     )
     recipient_search = StringField(_l("Find recipients"), validators=[Optional(), Length(max=100)])
-    recipients = SelectMultipleField(_l("Recipients"), coerce=int, validators=[DataRequired()])
+    recipients = MultiCheckboxField(_l("Recipients"), coerce=int, validators=[DataRequired()])
     instruction = SelectField(_l("Instruction"), validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     due_on = DateField(_l("Due date"), validators=[Optional()])
@@ -82,7 +81,7 @@ class ActionForm(Form):
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
     recipient_search = StringField(_l("Find recipients"), validators=[Optional(), Length(max=100)])
-    recipients = SelectMultipleField(_l("Forward to"), coerce=int, validators=[Optional()])
+    recipients = MultiCheckboxField(_l("Forward to"), coerce=int, validators=[Optional()])
     instruction = SelectField(_l("Instruction"), validators=[Optional()])
     due_on = DateField(_l("Due date"), validators=[Optional()])
 
