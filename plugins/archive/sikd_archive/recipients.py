@@ -21,7 +21,7 @@ from sikd_host.plugin_api import Position, User, db
 
 LIST_ALL_UP_TO = 100  # a list of at most this many people is offered whole
 MATCHES = 30  # a search offers at most this many of the people it finds
-MIN_QUERY = 2  # a shorter search text finds nobody: "a" would match nearly everyone
+MIN_QUERY = 2  # a shorter search text asks for more: "a" would match nearly everyone
 
 
 @dataclass(frozen=True)

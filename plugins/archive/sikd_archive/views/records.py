@@ -215,7 +215,8 @@ def routing_choices(
     """Fill a routing form's choices and say whom it offers: the people its search text
     finds (or everyone allowed, when few), after those already chosen in a form sent back.
 
-    ``kind`` fixes the routing (teruskan); otherwise it is the form's, and someone with
+    ``kind`` fixes the routing (teruskan, on the action form, where the instruction is
+    optional and "-" comes first); otherwise it is the form's, and someone with
     nobody below them may send only a tembusan: the form shows it chosen, and a form
     ``sending`` anything else is refused by its validation. A form ``sending`` accepts
     anyone active it names: ``disposition.send`` refuses, with its reason, whoever the
