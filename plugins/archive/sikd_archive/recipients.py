@@ -100,6 +100,12 @@ def chosen(
     return _choices(db.session.execute(_people(allowed).where(User.id.in_(ids))).all())
 
 
+def anyone(sender: Any, kind: str, record: Record | None = None) -> bool:
+    """Whether ``sender`` may route a ``kind`` to anybody at all."""
+    allowed = disposition.allowed_recipients(sender, kind, record)
+    return bool(db.session.scalar(select(allowed.exists())))
+
+
 def named(submitted: Iterable[str]) -> list[tuple[int, str]]:
     """The active people among the ``submitted`` ids, as choices: what a form being sent
     is validated against, so that ``disposition.send`` (the one judge of who may receive

@@ -14,7 +14,7 @@ from sikd_archive.forms import ActionForm, DispositionForm
 from sikd_archive.models import Disposition, DispositionAction
 from sikd_archive.rules.params import MAX_PAGE
 from sikd_archive.views import ID, bp, int_arg, visible_record
-from sikd_archive.views.records import record_page, routing_choices
+from sikd_archive.views.records import record_page, routing_choices, sending_choices
 from sikd_host.plugin_api import N_, User, current_user, db, gettext, permission_required
 
 PAGE_SIZE = 50
@@ -76,7 +76,7 @@ def disposition_item(disposition_id: int) -> Any:
         disposition.open_item(item, current_user)
         db.session.commit()
     elif "find" not in request.form:  # "Find" shows the form again, offering whom it finds
-        routing_choices(form, item.record, kind="teruskan", sending=True)
+        sending_choices(form, fixed_kind=True)
         if not form.validate_on_submit():
             status = 422
         else:
@@ -123,7 +123,7 @@ def disposition_send(record_id: int) -> Any:
     form = DispositionForm()
     if "find" in request.form:  # the record's page again, offering whom the search finds
         return record_page(record, form)
-    routing_choices(form, record, sending=True)
+    sending_choices(form)
     if not form.validate_on_submit():  # the errors at their fields, the rest kept
         return record_page(record, form, 422)
     try:

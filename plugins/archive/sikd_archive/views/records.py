@@ -209,43 +209,54 @@ def _hold_form(item: Record) -> HoldForm:
     return form
 
 
-def routing_choices(
-    form: Any, item: Record | None, kind: str | None = None, sending: bool = False
-) -> recipients.Offer:
-    """Fill a routing form's choices and say whom it offers: the people its search text
-    finds (or everyone allowed, when few), after those already chosen in a form sent back.
+def routing_choices(form: Any, item: Record | None, kind: str | None = None) -> recipients.Offer:
+    """Fill a routing form's choices for showing it and say whom it offers: the people its
+    search text finds (or everyone allowed, when few), after those already chosen in a form
+    sent back.
 
     ``kind`` fixes the routing (teruskan, on the action form, where the instruction is
-    optional and "-" comes first); otherwise it is the form's, and someone with
-    nobody below them may send only a tembusan: the form shows it chosen, and a form
-    ``sending`` anything else is refused by its validation. A form ``sending`` accepts
-    anyone active it names: ``disposition.send`` refuses, with its reason, whoever the
-    routing may not reach."""
-    form.instruction.choices = [
-        *([("", "-")] if kind else []),
-        *[(i, i) for i in disposition.instructions()],
-    ]
+    optional and "-" comes first); otherwise it is the form's, and someone with nobody
+    below them may send only a tembusan, shown chosen."""
+    _instruction_choices(form, optional=kind is not None)
     query = form.recipient_search.data or ""
     if kind is None:
         kind = form.kind.data if form.kind.data in ("disposisi", "tembusan") else "disposisi"
         offer = recipients.offer(current_user, kind, item, query)
         if kind == "disposisi" and not offer.anyone:
-            kind = "tembusan"
-            form.kind.choices = [c for c in form.kind.choices if c[0] == kind]
+            kind = _tembusan_only(form)
             offer = recipients.offer(current_user, kind, item, query)
-        if not sending:
-            form.kind.data = kind
+        form.kind.data = kind
     else:
         offer = recipients.offer(current_user, kind, item, query)
     form.recipient_search.data = offer.query  # as searched: spaces closed up
-    submitted = request.form.getlist("recipients")
-    if sending:
-        kept = recipients.named(submitted)
-    else:
-        kept = recipients.chosen(current_user, kind, submitted, item)
+    kept = recipients.chosen(current_user, kind, request.form.getlist("recipients"), item)
     shown = {user_id for user_id, _label in kept}
     form.recipients.choices = kept + [c for c in offer.choices if c[0] not in shown]
     return offer
+
+
+def sending_choices(form: Any, fixed_kind: bool = False) -> None:
+    """Fill the choices a routing form being sent is validated against: the instructions,
+    the routings (a tembusan only, for someone with nobody below them) and anyone active it
+    names; ``disposition.send`` refuses, with its reason, whoever the routing may not
+    reach. Nobody is listed: the form is not shown."""
+    _instruction_choices(form, optional=fixed_kind)
+    sends_disposisi = not fixed_kind and form.kind.data == "disposisi"
+    if sends_disposisi and not recipients.anyone(current_user, "disposisi"):
+        _tembusan_only(form)
+    form.recipients.choices = recipients.named(request.form.getlist("recipients"))
+
+
+def _instruction_choices(form: Any, optional: bool) -> None:
+    form.instruction.choices = [
+        *([("", "-")] if optional else []),
+        *[(i, i) for i in disposition.instructions()],
+    ]
+
+
+def _tembusan_only(form: Any) -> str:
+    form.kind.choices = [c for c in form.kind.choices if c[0] == "tembusan"]
+    return "tembusan"
 
 
 @bp.route(f"/naskah/<{ID}:record_id>/ubah", methods=["GET", "POST"])
