@@ -13,6 +13,7 @@ from flask import (
     request,
     session,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
@@ -33,7 +34,11 @@ def dashboard() -> Any:
 
 @bp.route("/profile")
 def profile() -> Any:
-    return render_template("profile.html", password_form=PasswordChangeForm())
+    return render_template(
+        "profile.html",
+        password_form=PasswordChangeForm(),
+        language_form=LanguageForm(language=str(get_locale()), formdata=None),
+    )
 
 
 @bp.route("/language", methods=["POST"])

@@ -8,7 +8,6 @@ from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
 
-from sikd_host.auth.forms import LanguageForm
 from sikd_host.auth.passwords import MIN_LENGTH
 from sikd_host.org.nip import normalize
 from sikd_host.permissions import role_description
@@ -35,7 +34,6 @@ def register_template_helpers(app: Flask) -> None:
         locale = str(get_locale() or app.config["DEFAULT_LOCALE"])
         return {
             "menu_sections": menu_items(current_user) if current_user.is_authenticated else [],
-            "language_form": LanguageForm(language=locale, formdata=None),
             "current_locale": locale,
             "password_min_length": MIN_LENGTH,
             "current_path": request.full_path.rstrip("?") if request else "/",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, event
@@ -98,13 +99,11 @@ class User(UserMixin, db.Model):
             return set(grants[1])
         return {grant.permission for role in self.roles for grant in role.grants}
 
-    def keep_grants(self, pairs: list[tuple[str, str | None]]) -> None:
-        """Remember the user's (role, permission) pairs read with the session, so that the
-        permission checks of a request ask no more queries. Changing ``roles`` forgets them."""
-        self.__dict__["_grants"] = (
-            frozenset(role for role, _permission in pairs),
-            frozenset(permission for _role, permission in pairs if permission),
-        )
+    def keep_grants(self, roles: Iterable[str], permissions: Iterable[str]) -> None:
+        """Remember the names of the user's roles and of the permissions they grant, read with
+        the session, so that the permission checks of a request ask no more queries.
+        Changing ``roles`` forgets them."""
+        self.__dict__["_grants"] = (frozenset(roles), frozenset(permissions))
 
     def has_permission(self, name: str) -> bool:
         grants = self.__dict__.get("_grants")

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from flask import g
 from flask_babel import gettext
 from sqlalchemy import func, insert, select, update
 
@@ -36,6 +37,7 @@ def notify(user_ids: Iterable[int], message: str, link: str = "", **params: Any)
     json.dumps(params)  # refuse values the JSON column could not keep
     if not ids:
         return 0
+    _forget_unread(ids)
     now = utcnow()
     db.session.execute(
         insert(Notification),
@@ -48,14 +50,34 @@ def notify(user_ids: Iterable[int], message: str, link: str = "", **params: Any)
 
 
 def unread_count(user: Any) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
+    """The user's unread notifications: the count read with the session's user once
+    (``remember_unread``), else one COUNT."""
+    remembered = g.get("sikd_unread_counts", {}).pop(user.id, None)
+    if remembered is not None:
+        return remembered
+    return db.session.scalar(select(func.count()).where(_unread_of(user.id))) or 0
+
+
+def unread_count_of(user_id: Any) -> Any:
+    """The unread count as a scalar subquery, for a statement that reads users (``user_id``
+    is their id column): the session's user comes with it in one round trip."""
+    return select(func.count()).where(_unread_of(user_id)).scalar_subquery()
+
+
+def remember_unread(user: Any, count: int) -> None:
+    """Keep ``count`` for the next ``unread_count(user)`` of this request; a notification
+    added or read meanwhile forgets it."""
+    g.setdefault("sikd_unread_counts", {})[user.id] = count
+
+
+def _unread_of(user_id: Any) -> Any:
+    return (Notification.user_id == user_id) & Notification.read_at.is_(None)
+
+
+def _forget_unread(user_ids: Iterable[int]) -> None:
+    remembered = g.get("sikd_unread_counts")
+    for user_id in user_ids if remembered else ():
+        remembered.pop(user_id, None)
 
 
 def recent(user: Any, limit: int = 50, offset: int = 0) -> list[Notification]:
@@ -78,6 +100,7 @@ def mark_read(user: Any, ids: Iterable[int] | None = None) -> int:
     )
     if ids is not None:
         statement = statement.where(Notification.id.in_(list(ids)))
+    _forget_unread([user.id])
     return db.session.execute(statement.values(read_at=utcnow())).rowcount or 0
 
 

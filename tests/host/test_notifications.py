@@ -124,3 +124,43 @@ def test_a_page_number_no_query_can_hold_is_a_bad_request(app, make_user):
     log_in(client, "budi")
     assert client.get("/notifications/?page=99999999999999999999").status_code == 400
     assert client.get("/notifications/?page=2").status_code == 200
+
+
+def test_the_bell_counts_what_was_added_or_read_during_the_request(app, make_user):
+    make_user("ani")
+    notify(app, ["ani"], "One.")
+    with app.test_request_context():
+        ani = user("ani")
+        service.remember_unread(ani, 1)  # as read with the session's user
+        service.notify([ani.id], "Two.")
+        assert service.unread_count(ani) == 2
+        service.remember_unread(ani, 2)
+        service.mark_read(ani)
+        assert service.unread_count(ani) == 0
+
+
+def test_a_page_reads_its_user_grants_and_bell_in_one_statement(app, make_user, client):
+    from sqlalchemy import event
+
+    make_user("ani", roles=["admin"])
+    notify(app, ["ani", "ani"], "One.")
+    notify(app, ["ani"], "Two.")
+    log_in(client, "ani")
+    client.get("/jobs/")  # the first page adds a CSRF token to the session
+    statements = []
+
+    def keep(_connection, _cursor, statement, *_args):
+        if "plugin_state" not in statement:  # the plugins' state, read once a second
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        page = client.get("/jobs/").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert re.search(r'id="notifications-unread">2<', page)
+    assert 'data-menu-id="admin.users"' in page  # the admin role's grants were read
+    assert len(statements) == 2, statements  # the session's user, then the list of jobs
+    assert "notification" in statements[0] and "role" in statements[0]
