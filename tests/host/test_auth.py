@@ -146,13 +146,53 @@ def test_absolute_session_lifetime(app, client, make_user):
     assert client.get("/").status_code == 302
 
 
-def test_session_cookie_flags(client, make_user):
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock["seconds"] = n`` moves the time the server sees (signatures, lifetimes) n
+    seconds ahead of the real one."""
+    real_time, shift = time.time, {"seconds": 0.0}
+    monkeypatch.setattr(time, "time", lambda: real_time() + shift["seconds"])
+    return shift
+
+
+def _session_cookie_sent(response) -> bool:
+    return any(h.startswith("sikd_session=") for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_an_idle_session_ends_and_an_active_one_goes_on(app, client, make_user, clock):
+    idle = app.permanent_session_lifetime.total_seconds()
+    make_user("budi")
+    log_in(client, "budi")
+    assert _session_cookie_sent(client.get("/profile"))  # its first form adds a CSRF token
+    clock["seconds"] = 30
+    fresh = client.get("/profile")
+    assert fresh.status_code == 200
+    assert not _session_cookie_sent(fresh), "a cookie signed 30 s ago was sent again"
+    clock["seconds"] = idle - 60
+    active = client.get("/profile")
+    assert active.status_code == 200 and _session_cookie_sent(active)  # signed again
+    clock["seconds"] += idle - 60  # longer than the idle timeout after the login
+    assert client.get("/profile").status_code == 200
+    clock["seconds"] += idle + 1
+    assert client.get("/profile").status_code == 302
+
+
+def test_a_changed_session_is_always_sent_again(client, make_user):
+    make_user("budi")
+    log_in(client, "budi")
+    response = client.post("/language", data={"language": "en", "next": "/profile"})
+    assert response.status_code == 302 and _session_cookie_sent(response)
+    assert b'lang="en"' in client.get("/profile").data
+
+
+def test_session_cookie_flags(app, client, make_user):
     make_user("budi")
     response = log_in(client, "budi")
     header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("sikd_session"))
     assert "HttpOnly" in header and "SameSite=Lax" in header
     assert "Secure" not in header
-    secure = client.get("/login", base_url="https://localhost")
+    data = {"username": "budi", "password": TEST_PASSWORD}
+    secure = app.test_client().post("/login", data=data, base_url="https://localhost")
     headers = [h for h in secure.headers.getlist("Set-Cookie") if h.startswith("sikd_session")]
     assert headers, "the HTTPS answer sets no session cookie: nothing was checked"
     assert all("Secure" in h for h in headers)
