@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
@@ -74,12 +75,30 @@ def _with_urls(items: list[MenuItem]) -> list[MenuItem]:
     built = []
     for item in items:
         try:
-            href = item.url
+            href = _url_of(item)
         except Exception:  # noqa: BLE001 - a plugin's mistake must not break every page
             log.exception("plugin %s: menu item %s has no URL; left out", item.plugin, item.id)
             continue
         built.append(dataclasses.replace(item, href=href))
     return built
+
+
+MENU_URLS_KEPT = 1000
+
+
+def _url_of(item: MenuItem) -> str:
+    """The item's URL, remembered per application and script root: every page builds the
+    same menu URLs. Items with values that cannot be a key are built each time."""
+    try:
+        key = (request.script_root, item.endpoint, frozenset(item.url_values.items()))
+    except TypeError:
+        return item.url
+    urls = current_app.extensions.setdefault("sikd_menu_urls", {})
+    if key not in urls:
+        if len(urls) >= MENU_URLS_KEPT:  # values that differ per user: keep it bounded
+            urls.clear()
+        urls[key] = item.url
+    return urls[key]
 
 
 def slot(name: str, **context: Any) -> Markup:

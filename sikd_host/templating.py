@@ -32,8 +32,9 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def layout_context() -> dict[str, Any]:
         locale = str(get_locale() or app.config["DEFAULT_LOCALE"])
+        user = current_user._get_current_object()  # the menu asks it once per item
         return {
-            "menu_sections": menu_items(current_user) if current_user.is_authenticated else [],
+            "menu_sections": menu_items(user) if user.is_authenticated else [],
             "current_locale": locale,
             "password_min_length": MIN_LENGTH,
             "current_path": request.full_path.rstrip("?") if request else "/",

@@ -608,6 +608,30 @@ def test_a_bad_menu_item_or_widget_is_left_out_not_a_500(
     assert "widget careless.raises failed to render" in caplog.text
 
 
+def test_menu_urls_follow_their_values_and_the_script_root(
+    app, client, login_as, register_plugin
+):
+    """The side menu's URLs are remembered between pages: per item values and per script
+    root (SIKD served under a path prefix), never one page's URL on another."""
+    from sikd_host.plugin_api import MenuItem, hookimpl
+
+    class PerUser:
+        @hookimpl
+        def sikd_menu_items(self, user):
+            values = {"job_id": user.username}
+            return [MenuItem("peruser.jobs", "My job", "jobs.show", url_values=values)]
+
+    register_plugin(PerUser(), "peruser")
+    admin = login_as("admin")
+    assert f'href="/jobs/{admin}" data-menu-id="peruser.jobs"' in client.get("/").text
+    client.post("/logout")
+    staff = login_as("pegawai")
+    assert f'href="/jobs/{staff}" data-menu-id="peruser.jobs"' in client.get("/").text
+    prefixed = client.get("/", environ_overrides={"SCRIPT_NAME": "/sikd"}).text
+    assert f'href="/sikd/jobs/{staff}" data-menu-id="peruser.jobs"' in prefixed
+    assert 'href="/sikd/profile"' in prefixed and 'href="/profile"' not in prefixed
+
+
 def test_plugin_states_are_shown_in_the_users_language(site, database_url, tmp_path, make_user):
     """Status notes are msgids translated when shown (Indonesian by default), on the page
     and in sikd plugins list; the status badge too."""
