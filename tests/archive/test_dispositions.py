@@ -141,7 +141,11 @@ def test_forwarding_builds_the_tracking_tree_and_overdue_stands_out(app, org):
     overdue = re.search(rf'<li class="mb-2 text-danger" data-disposition="{children[0].id}"', page)
     assert overdue, "the overdue forward is not marked"
     staf = client_for(app, "staf1" if children[0].recipient_id == org.users["staf1"] else "staf2")
-    assert 'data-count="overdue">1<' in staf.get("/arsip/kotak-masuk").data.decode()
+    inbox = staf.get("/arsip/kotak-masuk").data.decode()
+    assert 'data-count="overdue">1<' in inbox
+    row = inbox[inbox.index('<tr class="fw-semibold table-danger">') :].split("</tr>")[0]
+    assert '<span class="badge text-bg-danger">terlambat</span>' in row  # late, and unread
+    assert "<td>belum dibaca</td>" in row
     dashboard = staf.get("/").data.decode()  # the inbox widget counts it too
     assert 'data-widget-id="archive.inbox"' in dashboard
     assert 'data-count="overdue">1<' in dashboard
