@@ -105,7 +105,8 @@ class SikdFlask(Flask):
 
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie session, marked Secure whenever the request came over HTTPS, and
-    sent again only when it changed or was signed more than ``REFRESH_AFTER_SECONDS`` ago.
+    sent again only when it changed or was signed more than ``REFRESH_AFTER_SECONDS`` ago
+    (or a quarter of the idle timeout, when that is shorter).
 
     The idle timeout counts from the cookie's signature, so re-signing it on every request
     (Flask's default) cost every page a serialisation, an HMAC and a ``Set-Cookie``. Now a
@@ -140,8 +141,10 @@ class SessionInterface(SecureCookieSessionInterface):
         if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
             return False
         signed_at = getattr(session, "signed_at", None)
-        age = time.time() - signed_at.timestamp() if signed_at else None
-        return age is None or age >= self.REFRESH_AFTER_SECONDS
+        if signed_at is None:
+            return True
+        idle = app.permanent_session_lifetime.total_seconds()
+        return time.time() - signed_at.timestamp() >= min(self.REFRESH_AFTER_SECONDS, idle / 4)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

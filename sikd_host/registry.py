@@ -88,17 +88,30 @@ MENU_URLS_KEPT = 1000
 
 def _url_of(item: MenuItem) -> str:
     """The item's URL, remembered per application and script root: every page builds the
-    same menu URLs. Items with values that cannot be a key are built each time."""
+    same menu URLs. A URL given by the plugin is used as it is, and items whose values cannot
+    be a key, or ask for something of the request (``_external``, ``_scheme``), are built
+    each time."""
+    if item.href is not None:
+        return item.href
+    values = item.url_values
     try:
-        key = (request.script_root, item.endpoint, frozenset(item.url_values.items()))
+        key = (
+            request.script_root,
+            item.endpoint,
+            frozenset((name, type(value), value) for name, value in values.items()),
+        )
     except TypeError:
         return item.url
+    if any(name.startswith("_") for name in values):
+        return item.url
     urls = current_app.extensions.setdefault("sikd_menu_urls", {})
-    if key not in urls:
+    url = urls.get(key)
+    if url is None:
+        url = item.url
         if len(urls) >= MENU_URLS_KEPT:  # values that differ per user: keep it bounded
             urls.clear()
-        urls[key] = item.url
-    return urls[key]
+        urls[key] = url
+    return url
 
 
 def slot(name: str, **context: Any) -> Markup:

@@ -21,7 +21,10 @@ def valid_nip(_form: FlaskForm, field: StringField) -> None:
             raise ValidationError(gettext(error.message)) from None
 
 
-USERNAME = Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Use letters, digits, dot, dash or underscore."))
+# \Z, not $: a name must not end in a newline (the session reads role names joined by one)
+USERNAME = Regexp(
+    r"^[A-Za-z0-9._-]+\Z", message=_l("Use letters, digits, dot, dash or underscore.")
+)
 
 
 class UserForm(FlaskForm):

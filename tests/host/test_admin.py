@@ -1,6 +1,7 @@
 """Admin pages for users, roles and the organisation, through HTTP."""
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from sikd_host.audit.models import AuditEvent
 from sikd_host.auth.models import Role, User
@@ -82,6 +83,22 @@ def test_role_with_ticked_permissions_grants_access(app, client, login_as, make_
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "role.created"))
         assert "admin.audit" in event.details
+
+
+@pytest.mark.parametrize("name", ["viewer\nadmin", "auditor\n", "audi tor"])
+def test_a_role_name_with_a_newline_or_space_is_refused(app, client, login_as, name):
+    """Role names are read back joined by newlines with every session (one statement)."""
+    login_as("admin")
+    response = client.post("/admin/roles/new", data={"name": name, "permissions": []})
+    assert response.status_code == 422 and "Gunakan huruf" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(Role).where(Role.name.like("%audi%"))) is None
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Role).where(Role.name.contains("\n"))
+            )
+            == 0
+        )
 
 
 def test_units_and_positions_pages(app, client, login_as):

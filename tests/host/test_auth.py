@@ -177,6 +177,19 @@ def test_an_idle_session_ends_and_an_active_one_goes_on(app, client, make_user, 
     assert client.get("/profile").status_code == 302
 
 
+def test_a_short_idle_timeout_signs_the_cookie_again_sooner(app, client, make_user, clock):
+    import datetime as dt
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = dt.timedelta(minutes=2)
+    make_user("budi")
+    log_in(client, "budi")
+    client.get("/profile")
+    clock["seconds"] = 40  # a quarter of two minutes is past: signed again
+    assert _session_cookie_sent(client.get("/profile"))
+    clock["seconds"] = 40 + 100  # 140 s after the login, 100 s after the last request
+    assert client.get("/profile").status_code == 200
+
+
 def test_a_changed_session_is_always_sent_again(client, make_user):
     make_user("budi")
     log_in(client, "budi")

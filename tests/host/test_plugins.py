@@ -619,7 +619,11 @@ def test_menu_urls_follow_their_values_and_the_script_root(
         @hookimpl
         def sikd_menu_items(self, user):
             values = {"job_id": user.username}
-            return [MenuItem("peruser.jobs", "My job", "jobs.show", url_values=values)]
+            return [
+                MenuItem("peruser.jobs", "My job", "jobs.show", url_values=values),
+                MenuItem("peruser.given", "Given", "portal.profile", href="/given", order=0),
+                MenuItem("peruser.anchor", "Anchor", "jobs.index", url_values={"_anchor": "a"}),
+            ]
 
     register_plugin(PerUser(), "peruser")
     admin = login_as("admin")
@@ -630,6 +634,10 @@ def test_menu_urls_follow_their_values_and_the_script_root(
     prefixed = client.get("/", environ_overrides={"SCRIPT_NAME": "/sikd"}).text
     assert f'href="/sikd/jobs/{staff}" data-menu-id="peruser.jobs"' in prefixed
     assert 'href="/sikd/profile"' in prefixed and 'href="/profile"' not in prefixed
+    # a URL the plugin gives is not remembered for its endpoint, nor one that asks more
+    assert 'href="/given" data-menu-id="peruser.given"' in prefixed
+    assert 'href="/sikd/profile" data-menu-id="profile"' in prefixed
+    assert 'href="/sikd/jobs/#a" data-menu-id="peruser.anchor"' in prefixed
 
 
 def test_plugin_states_are_shown_in_the_users_language(site, database_url, tmp_path, make_user):
