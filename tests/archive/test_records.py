@@ -360,3 +360,18 @@ def test_a_new_record_takes_its_codes_default_security_class(app, org):
     assert registered(keamanan="", klasifikasi_id=str(code_id(app, "XS.01"))) == "SR"  # inherited
     edit = client.get(f"/arsip/naskah/{1}/ubah").data.decode()
     assert "As the classification code says" not in edit  # an edit keeps an explicit class
+
+
+def test_the_list_and_search_name_each_kind_in_the_readers_language(app, org):
+    client = client_for(app, "arsiparis")
+    for kind, perihal in (("surat_masuk", "Undangan rapat"), ("memo", "Memo rapat")):
+        data = form(org.units, kind=kind, perihal=perihal, nomor=f"B-{kind}")
+        assert client.post("/arsip/naskah/baru", data=data).status_code == 302
+    for path in ("/arsip/naskah", "/arsip/cari?q=rapat"):
+        page = client.get(path).text
+        assert '<small class="text-secondary">Surat masuk</small>' in page, path
+        assert '<small class="text-secondary">Memo</small>' in page, path
+    client.post("/language", data={"language": "en", "next": "/"})
+    for path in ("/arsip/naskah", "/arsip/cari?q=rapat"):
+        page = client.get(path).text
+        assert '<small class="text-secondary">Incoming letter (surat masuk)</small>' in page, path

@@ -67,6 +67,11 @@ def visible_record(record_id: int) -> Record:
     return record
 
 
+def translated(labels: dict[str, Any]) -> dict[str, str]:
+    """Lazy labels translated once for a page, not once for each row that shows one."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def field_errors(form: Any, errors: dict[str, str]) -> None:
     for name, message in errors.items():
         if name in form:

@@ -22,7 +22,7 @@ from sikd_archive.forms import (
 from sikd_archive.models import Attachment, Berkas, Change, Klasifikasi, Record
 from sikd_archive.rules.params import MAX_PAGE
 from sikd_archive.rules.register import EDITABLE, KINDS, SIFAT
-from sikd_archive.views import ID, bp, field_errors, int_arg, visible_record
+from sikd_archive.views import ID, bp, field_errors, int_arg, translated, visible_record
 from sikd_host.plugin_api import (
     N_,
     Unit,
@@ -114,8 +114,8 @@ def records_list() -> Any:
         has_next=len(rows) > PAGE_SIZE,
         args=args,
         units=units,
-        kinds=KIND_LABELS,
-        sifat=SIFAT_LABELS,
+        kinds=translated(KIND_LABELS),
+        sifat=translated(SIFAT_LABELS),
     )
 
 

@@ -20,7 +20,7 @@ from sikd_archive.forms import KIND_LABELS, SIFAT_LABELS
 from sikd_archive.models import STATUS, Klasifikasi, Record
 from sikd_archive.rules.params import MAX_PAGE, whole_number
 from sikd_archive.rules.register import KINDS, SIFAT
-from sikd_archive.views import bp
+from sikd_archive.views import bp, translated
 from sikd_host.plugin_api import N_, Unit, current_user, db, gettext, permission_required
 
 PAGE_SIZE = 20
@@ -188,8 +188,8 @@ def _render(criteria: Criteria, status: int = 200, **context: Any) -> tuple[str,
         form=criteria.args,
         errors=[gettext(message) for message in criteria.errors],
         units=units,
-        kinds=KIND_LABELS,
-        sifat=SIFAT_LABELS,
+        kinds=translated(KIND_LABELS),
+        sifat=translated(SIFAT_LABELS),
         statuses=STATUS,
         candidates=search.CANDIDATES,
         **context,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, render_template, url_for
+from sqlalchemy.orm import joinedload
 
 from sikd_host.plugin_api import current_user, db, permission_required
 from sikd_simantap import results
@@ -32,7 +33,7 @@ def my_result() -> Any:
 @bp.route("/hasil/<int:run_id>/<int:user_id>")
 @permission_required("simantap.use")
 def result(run_id: int, user_id: int) -> Any:
-    run = db.session.get(Run, run_id)
+    run = db.session.get(Run, run_id, options=[joinedload(Run.period)])  # the page shows it
     if run is None or run.status != "done":
         abort(404)
     explanation = results.explain(run, user_id, current_user)
