@@ -5,7 +5,7 @@ import datetime as dt
 
 from archive_helpers import client_for
 from sikd_archive import disposition, records
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
 from sikd_host.auth.models import User
 from sikd_host.extensions import db
@@ -52,3 +52,21 @@ def test_the_inbox_does_not_query_per_row(app, org):
     page, many = statements_of_the_inbox(app, staf1)
     assert "Perihal nomor 9" in page and page.count("Perihal nomor") == 12
     assert many == few
+
+
+def test_an_inbox_page_is_read_from_the_index_in_its_order(app, org):
+    """The open items, unread first, newest first, come from ix_archive_disposition_open,
+    not from sorting every open item of the recipient (SQLite and PostgreSQL)."""
+    route(app, org, 3)
+    with app.app_context():
+        staf1 = db.session.get(User, org.users["staf1"])
+        query = disposition.inbox_query(staf1, "open").limit(51)
+        compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+        explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table
+            db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = " ".join(str(row) for row in db.session.execute(text(explain + str(compiled))))
+        db.session.rollback()
+    assert "ix_archive_disposition_open" in plan, plan
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan  # no sort of its own

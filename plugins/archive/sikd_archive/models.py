@@ -226,6 +226,18 @@ class Disposition(db.Model):
     parent: Mapped[Disposition | None] = relationship(remote_side=[id])
 
 
+# An inbox page (the open items, unread first, newest first) read straight from the index
+# instead of sorting every open item of the recipient for a page of 50.
+Index(
+    "ix_archive_disposition_open",
+    Disposition.recipient_id,
+    Disposition.read_at.is_not(None),
+    Disposition.sent_at.desc(),
+    postgresql_where=Disposition.done_at.is_(None),
+    sqlite_where=Disposition.done_at.is_(None),
+)
+
+
 class DispositionAction(db.Model):
     """A recipient's reply, forward or completion, with its note."""
 
