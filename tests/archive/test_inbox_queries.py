@@ -32,7 +32,11 @@ def statements_of_the_inbox(app, client):
     seen = []
     with app.app_context():
         engine = db.engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
+
+    def listener(*args):
+        if "plugin_state" not in args[2]:  # the plugins' state, read once a second
+            seen.append(args[2])
+
     event.listen(engine, "before_cursor_execute", listener)
     try:
         page = client.get("/arsip/kotak-masuk")
@@ -45,7 +49,7 @@ def statements_of_the_inbox(app, client):
 def test_the_inbox_does_not_query_per_row(app, org):
     route(app, org, 2)
     staf1 = client_for(app, "staf1")
-    statements_of_the_inbox(app, staf1)  # warm: the plugin state and the menus are read
+    statements_of_the_inbox(app, staf1)  # warm: what only a first page reads
     page, few = statements_of_the_inbox(app, staf1)
     assert "Perihal nomor 1" in page
     route(app, org, 10)
