@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from archive_helpers import client_for, make_pdf
@@ -375,3 +376,30 @@ def test_the_list_and_search_name_each_kind_in_the_readers_language(app, org):
     for path in ("/arsip/naskah", "/arsip/cari?q=rapat"):
         page = client.get(path).text
         assert '<small class="text-secondary">Incoming letter (surat masuk)</small>' in page, path
+
+
+def test_each_record_shows_its_status_hold_and_secrecy_as_badges(app, org, make_user):
+    client = client_for(app, "arsiparis")
+    for number in range(5):
+        data = form(org.units, nomor=f"B-{number}", perihal=f"Perihal lencana {number}")
+        assert client.post("/arsip/naskah/baru", data=data).status_code == 302
+    with app.app_context():
+        rows = {r.nomor: r for r in db.session.scalars(select(Record))}
+        rows["B-0"].legal_hold = True
+        rows["B-1"].status = "inaktif"
+        rows["B-2"].status = "musnah"
+        rows["B-3"].status = "serah"
+        rows["B-4"].keamanan = "R"
+        db.session.commit()
+    make_user("direktur", roles=["admin"])  # sees secret records too
+    page = client_for(app, "direktur").get("/arsip/naskah").text
+
+    def badges(nomor):
+        row = page[page.index(f"<td>{nomor}</td>") :].split("</tr>")[0]
+        return re.findall(r'<span class="badge (text-bg-[a-z]+)">([^<]+)</span>', row)
+
+    assert badges("B-0") == [("text-bg-success", "aktif"), ("text-bg-warning", "penahanan hukum")]
+    assert badges("B-1") == [("text-bg-secondary", "inaktif")]
+    assert badges("B-2") == [("text-bg-dark", "musnah")]
+    assert badges("B-3") == [("text-bg-info", "diserahkan")]
+    assert badges("B-4") == [("text-bg-success", "aktif"), ("text-bg-danger", "R")]
