@@ -8,6 +8,7 @@ Each test then gets a fresh copy: a copied SQLite file, or emptied PostgreSQL ta
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -200,6 +201,30 @@ def log_in(client: FlaskClient, username: str, password: str = TEST_PASSWORD) ->
     if match:
         data["csrf_token"] = match.group(1).decode()
     return client.post("/login", data=data)
+
+
+@contextlib.contextmanager
+def statements_sent(app: Flask) -> Iterator[list[str]]:
+    """``with statements_sent(app) as sent:`` collects the SQL the app sends meanwhile,
+    leaving out the read of the plugins' state, which comes once a second whenever its
+    TTL has run out (so that counts of a page's statements do not depend on timing)."""
+    from sqlalchemy import event
+
+    from sikd_host.extensions import db
+
+    sent: list[str] = []
+
+    def keep(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "plugin_state" not in statement:
+            sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
 
 
 @pytest.fixture

@@ -29,19 +29,12 @@ USER_OPTIONS = (joinedload(User.position).joinedload(Position.superior), lazyloa
 SEPARATOR = "\n"  # no role name (letters, digits, ``._-``) or permission name holds one
 
 
-def _names_of_roles(user_id: Any) -> Any:
+def _names_of_the_roles_of(user_id: Any, name: Any, role_id: Any) -> Any:
+    """``name`` of every row whose ``role_id`` is one of the user's roles, joined by
+    SEPARATOR, as a scalar subquery of a statement that reads users."""
     return (
-        select(func.aggregate_strings(Role.name, SEPARATOR))
-        .join(user_role, user_role.c.role_id == Role.id)
-        .where(user_role.c.user_id == user_id)
-        .scalar_subquery()
-    )
-
-
-def _names_of_permissions(user_id: Any) -> Any:
-    return (
-        select(func.aggregate_strings(RolePermission.permission, SEPARATOR))
-        .join(user_role, user_role.c.role_id == RolePermission.role_id)
+        select(func.aggregate_strings(name, SEPARATOR))
+        .join(user_role, user_role.c.role_id == role_id)
         .where(user_role.c.user_id == user_id)
         .scalar_subquery()
     )
@@ -53,8 +46,8 @@ def _session_user_statement() -> Any:
     return (
         select(
             User,
-            _names_of_roles(User.id),
-            _names_of_permissions(User.id),
+            _names_of_the_roles_of(User.id, Role.name, Role.id),
+            _names_of_the_roles_of(User.id, RolePermission.permission, RolePermission.role_id),
             notifications.unread_count_of(User.id),
         )
         .options(*USER_OPTIONS)

@@ -5,10 +5,11 @@ import datetime as dt
 
 from archive_helpers import client_for
 from sikd_archive import disposition, records
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from sikd_host.auth.models import User
 from sikd_host.extensions import db
+from sikd_host.testing import statements_sent
 
 
 def route(app, org, count):
@@ -29,19 +30,8 @@ def route(app, org, count):
 
 
 def statements_of_the_inbox(app, client):
-    seen = []
-    with app.app_context():
-        engine = db.engine
-
-    def listener(*args):
-        if "plugin_state" not in args[2]:  # the plugins' state, read once a second
-            seen.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent(app) as seen:
         page = client.get("/arsip/kotak-masuk")
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert page.status_code == 200
     return page.get_data(as_text=True), len(seen)
 

@@ -12,7 +12,7 @@ from sikd_host.auth.models import User
 from sikd_host.extensions import db
 from sikd_host.notifications import service
 from sikd_host.notifications.models import Notification
-from sikd_host.testing import log_in
+from sikd_host.testing import log_in, statements_sent
 
 
 def user(username):
@@ -140,26 +140,13 @@ def test_the_bell_counts_what_was_added_or_read_during_the_request(app, make_use
 
 
 def test_a_page_reads_its_user_grants_and_bell_in_one_statement(app, make_user, client):
-    from sqlalchemy import event
-
     make_user("ani", roles=["admin"])
     notify(app, ["ani", "ani"], "One.")
     notify(app, ["ani"], "Two.")
     log_in(client, "ani")
     client.get("/jobs/")  # the first page adds a CSRF token to the session
-    statements = []
-
-    def keep(_connection, _cursor, statement, *_args):
-        if "plugin_state" not in statement:  # the plugins' state, read once a second
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with statements_sent(app) as statements:
         page = client.get("/jobs/").get_data(as_text=True)
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
     assert re.search(r'id="notifications-unread">2<', page)
     assert 'data-menu-id="admin.users"' in page  # the admin role's grants were read
     assert len(statements) == 2, statements  # the session's user, then the list of jobs

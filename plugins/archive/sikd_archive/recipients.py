@@ -17,6 +17,7 @@ from sqlalchemy import func, or_, select
 
 from sikd_archive import disposition
 from sikd_archive.models import Record
+from sikd_archive.rules.params import whole_number
 from sikd_host.plugin_api import Position, User, db
 
 LIST_ALL_UP_TO = 100  # a list of at most this many people is offered whole
@@ -118,11 +119,7 @@ def named(submitted: Iterable[str]) -> list[tuple[int, str]]:
 
 
 def _ids(submitted: Iterable[str]) -> set[int]:
-    return {int(value) for value in submitted if _is_id(value)}
-
-
-def _is_id(value: str) -> bool:
-    return value.isascii() and value.isdigit() and len(value) <= 12
+    return {number for number in map(whole_number, submitted) if number is not None}
 
 
 def _choices(rows: Iterable[Any]) -> list[tuple[int, str]]:
