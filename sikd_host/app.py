@@ -22,6 +22,7 @@ from sikd_host.extensions import babel, csrf, db, limiter, login_manager
 from sikd_host.i18n import select_locale
 from sikd_host.pluginmanager import PluginHost, current_host
 from sikd_host.query import IntegerConverter, refuse_nul_characters
+from sikd_host.transactions import end_reads_with_commit
 
 PUBLIC_ENDPOINTS = {
     "static",
@@ -217,6 +218,7 @@ def _init_extensions(app: Flask) -> None:
         configure_sqlite(
             db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"], app.config["SQLITE_MMAP_MB"]
         )
+        end_reads_with_commit(db.engine)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)

@@ -19,7 +19,9 @@ def normalise_url(url: str) -> str:
 def engine_options(url: str) -> dict[str, Any]:
     if make_url(url).get_backend_name() == "sqlite":
         return {"connect_args": {"check_same_thread": False}}
-    return {"pool_pre_ping": True}
+    # The most recently used connection first: it holds the statements psycopg prepared
+    # (sikd_host.transactions), where a queue would take turns among all of them.
+    return {"pool_pre_ping": True, "pool_use_lifo": True}
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int, mmap_mb: int = 0) -> None:
