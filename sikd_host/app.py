@@ -19,7 +19,7 @@ from sikd_host import __version__
 from sikd_host.config import instance_path_from_env, load_settings
 from sikd_host.database import configure_sqlite, engine_options, normalise_url
 from sikd_host.extensions import babel, csrf, db, limiter, login_manager
-from sikd_host.i18n import select_locale
+from sikd_host.i18n import install_template_gettext, select_locale
 from sikd_host.pluginmanager import PluginHost, current_host
 from sikd_host.query import IntegerConverter, refuse_nul_characters
 from sikd_host.transactions import end_reads_with_commit
@@ -221,6 +221,7 @@ def _init_extensions(app: Flask) -> None:
         end_reads_with_commit(db.engine)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_template_gettext(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -6,8 +6,13 @@ without importing Flask; the views translate them with ``gettext`` when they are
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_translations
 from flask_login import current_user
+from jinja2.runtime import Context
+from jinja2.utils import pass_context
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional name for a no-op marker
@@ -25,3 +30,57 @@ def select_locale() -> str:
     if cookie in languages:
         return cookie
     return current_app.config["DEFAULT_LOCALE"]
+
+
+# --- templates ---------------------------------------------------------------------------
+
+TEMPLATE_TRANSLATIONS = "_sikd_translations"
+
+
+def template_translations() -> dict[str, Any]:
+    """A context processor: the translations of the request, looked up once per render."""
+    return {TEMPLATE_TRANSLATIONS: get_translations()}
+
+
+def _translations(context: Context) -> Any:
+    """The render's translations; a macro imported without context looks them up."""
+    found = context.get(TEMPLATE_TRANSLATIONS)
+    return found if found is not None else get_translations()
+
+
+@pass_context
+def _gettext(context: Context, string: str) -> str:
+    return _translations(context).ugettext(string)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return _translations(context).ungettext(singular, plural, n)
+
+
+@pass_context
+def _pgettext(context: Context, message_context: str, string: str) -> str:
+    return _translations(context).upgettext(message_context, string)
+
+
+@pass_context
+def _npgettext(context: Context, message_context: str, singular: str, plural: str, n: int) -> str:
+    return _translations(context).unpgettext(message_context, singular, plural, n)
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Translate template strings with the catalogue found once per render.
+
+    Flask-Babel's template callables find the request's catalogue again for every string
+    (the babel context, the domain and the locale, each through ``g``): about 10 µs a
+    string, 60 strings on a result page. Jinja's own newstyle gettext (escaping, ``%``
+    formatting, ``{% trans %}``) stays as it is; only the lookup of the catalogue changes.
+    """
+    app.context_processor(template_translations)
+    app.jinja_env.install_gettext_callables(
+        gettext=_gettext,
+        ngettext=_ngettext,
+        newstyle=True,
+        pgettext=_pgettext,
+        npgettext=_npgettext,
+    )

@@ -103,3 +103,26 @@ def test_a_plugins_own_catalogue_translates_its_pages(client: FlaskClient, login
     assert "Manajemen talenta" in page  # from plugins/simantap/.../translations
     client.set_cookie("sikd_locale", "en")
     assert "Talent management" in client.get("/").get_data(as_text=True)
+
+
+def test_template_strings_macros_and_plurals_follow_the_language(
+    client: FlaskClient, login_as
+) -> None:
+    """Templates find the catalogue once per render (sikd_host.i18n): a page's own strings,
+    those of a macro imported without the page's context, and plural forms follow the
+    reader's language, and a second language in the same process does not stick."""
+    login_as("pegawai")
+    inbox = client.get("/arsip/kotak-masuk").get_data(as_text=True)
+    assert "Kotak Masuk" in inbox and "Tidak ada data." in inbox  # the page's own
+    assert 'aria-label="Halaman"' in inbox  # the pager macro, imported without context
+    search = client.get("/arsip/cari?q=tidakadasamasekali").get_data(as_text=True)
+    assert "0 naskah ditemukan." in search
+    client.set_cookie("sikd_locale", "en")
+    inbox = client.get("/arsip/kotak-masuk").get_data(as_text=True)
+    assert "Inbox (Kotak Masuk)" in inbox and "Nothing here." in inbox
+    assert 'aria-label="Pages"' in inbox
+    assert "0 records found." in client.get("/arsip/cari?q=tidakadasamasekali").get_data(
+        as_text=True
+    )
+    client.set_cookie("sikd_locale", "id")
+    assert "Tidak ada data." in client.get("/arsip/kotak-masuk").get_data(as_text=True)
