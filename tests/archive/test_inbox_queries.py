@@ -3,6 +3,7 @@ subjects come with the page, not one query per row)."""
 
 import datetime as dt
 
+import pytest
 from archive_helpers import client_for
 from sikd_archive import disposition, records
 from sqlalchemy import select, text
@@ -64,3 +65,24 @@ def test_an_inbox_page_is_read_from_the_index_in_its_order(app, org):
         db.session.rollback()
     assert "ix_archive_disposition_open" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan  # no sort of its own
+
+
+def test_the_inbox_counts_come_from_the_index_alone_on_postgresql(app, org, sikd_database):
+    """The open, unread and overdue counts read no table row: ix_archive_disposition_open
+    holds read_at and due_on (an index-only scan, once VACUUM has marked the pages)."""
+    if sikd_database["kind"] != "postgresql":
+        pytest.skip("PostgreSQL only (INCLUDE columns): set SIKD_TEST_DATABASE_URL")
+    route(app, org, 3)
+    with app.app_context():
+        with db.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM ANALYZE archive_disposition")
+            )
+        staf1 = db.session.get(User, org.users["staf1"])
+        query = disposition.inbox_counts_query(staf1, dt.date(2026, 3, 2))
+        compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table
+        db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = " ".join(str(row) for row in db.session.execute(text("EXPLAIN " + str(compiled))))
+        db.session.rollback()
+    assert "Index Only Scan using ix_archive_disposition_open" in plan, plan

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from sikd_archive import access, search
 from sikd_archive.instructions import active_texts
@@ -78,9 +79,7 @@ def send(
     if due_on is not None and due_on < dt.date.today():
         raise DispositionError(N_("The due date is in the past."))
     allowed = set(
-        db.session.scalars(
-            allowed_recipients(sender, kind, record).where(User.id.in_(recipients))
-        )
+        db.session.scalars(allowed_recipients(sender, kind, record).where(User.id.in_(recipients)))
     )
     refused = [r for r in recipients if r not in allowed]
     if refused:
@@ -201,21 +200,43 @@ class InboxCounts:
     overdue: int
 
 
+def inbox_counts_query(user: Any, today: dt.date) -> Any:
+    """The open, unread and overdue counts: on PostgreSQL from ix_archive_disposition_open
+    alone, which holds every column they read (an open item is overdue when its due date
+    has passed: ``done_at`` is not read again, or the index would not do)."""
+    return select(
+        func.count(),
+        func.coalesce(func.sum(case((Disposition.read_at.is_(None), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((Disposition.due_on < today, 1), else_=0)), 0),
+    ).where(Disposition.recipient_id == user.id, Disposition.done_at.is_(None))
+
+
 def inbox_counts(user: Any, today: dt.date | None = None) -> InboxCounts:
-    today = today or dt.date.today()
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((Disposition.read_at.is_(None), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((overdue_condition(today), 1), else_=0)), 0),
-        ).where(Disposition.recipient_id == user.id, Disposition.done_at.is_(None))
-    ).one()
+    row = db.session.execute(inbox_counts_query(user, today or dt.date.today())).one()
     return InboxCounts(*row)
 
 
 def inbox_query(user: Any, show: str = "open", today: dt.date | None = None) -> Any:
+    """The inbox's items as plain rows, each with its record's subject and its sender's
+    name, unread first, newest first: one statement for a page, no ORM objects."""
     today = today or dt.date.today()
-    statement = select(Disposition).where(Disposition.recipient_id == user.id)
+    sender = aliased(User)
+    statement = (
+        select(
+            Disposition.id,
+            Disposition.kind,
+            Disposition.instruction,
+            Disposition.sent_at,
+            Disposition.due_on,
+            Disposition.read_at,
+            Disposition.done_at,
+            Record.perihal,
+            sender.full_name.label("sender_name"),
+        )
+        .join(Record, Record.id == Disposition.record_id)
+        .outerjoin(sender, sender.id == Disposition.sender_id)
+        .where(Disposition.recipient_id == user.id)
+    )
     if show == "open":
         statement = statement.where(Disposition.done_at.is_(None))
     elif show == "unread":
@@ -291,7 +312,6 @@ def period_figures(start: dt.datetime, end: dt.datetime) -> Any:
     middle = and_(
         ranked.c.hours.is_not(None),
         ranked.c.position.in_([(ranked.c.acted + 1) // 2, (ranked.c.acted + 2) // 2]),
-
     )
     return select(
         ranked.c.user_id,

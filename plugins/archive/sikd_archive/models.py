@@ -227,13 +227,15 @@ class Disposition(db.Model):
 
 
 # An inbox page (the open items, unread first, newest first) read straight from the index
-# instead of sorting every open item of the recipient for a page of 50.
+# instead of sorting every open item of the recipient for a page of 50; on PostgreSQL it
+# also holds what the inbox's counts read, which then come from the index alone.
 Index(
     "ix_archive_disposition_open",
     Disposition.recipient_id,
     Disposition.read_at.is_not(None),
     Disposition.sent_at.desc(),
     postgresql_where=Disposition.done_at.is_(None),
+    postgresql_include=["read_at", "due_on"],
     sqlite_where=Disposition.done_at.is_(None),
 )
 

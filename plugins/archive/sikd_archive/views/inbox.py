@@ -7,11 +7,10 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from sikd_archive import disposition
 from sikd_archive.forms import ActionForm, DispositionForm
-from sikd_archive.models import Disposition, DispositionAction, Record
+from sikd_archive.models import Disposition, DispositionAction
 from sikd_archive.rules.params import MAX_PAGE
 from sikd_archive.views import ID, bp, int_arg, visible_record
 from sikd_archive.views.records import record_page, routing_choices, sending_choices
@@ -27,22 +26,14 @@ def inbox() -> Any:
     if show not in ("open", "unread", "overdue", "done"):
         show = "open"
     page = int_arg("page", 1, MAX_PAGE, N_("Not a valid page number."))
-    rows = db.session.scalars(
+    rows = db.session.execute(
         disposition.inbox_query(current_user, show)
-        # one query for the page's subjects, and only them (a record has some 30 columns)
-        .options(selectinload(Disposition.record).load_only(Record.perihal))
         .limit(PAGE_SIZE + 1)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
-    senders = dict(
-        db.session.execute(
-            select(User.id, User.full_name).where(User.id.in_({r.sender_id for r in rows}))
-        ).all()
-    )
     return render_template(
         "archive/inbox.html",
         items=rows[:PAGE_SIZE],
-        senders=senders,
         counts=disposition.inbox_counts(current_user),
         show=show,
         page=page,
