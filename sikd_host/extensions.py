@@ -1,12 +1,13 @@
 """Flask extensions, created once here and bound to the app in ``create_app``."""
 
 from flask import request
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+
+from sikd_host.i18n import SikdBabel
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -19,7 +20,7 @@ NAMING_CONVENTION = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+babel = SikdBabel()
 
 
 def client_address() -> str:

@@ -6,10 +6,11 @@ without importing Flask; the views translate them with ``gettext`` when they are
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
-from flask import Flask, current_app, request, session
-from flask_babel import get_translations
+from flask import Flask, current_app, g, has_app_context, request, session
+from flask_babel import Babel, Domain, get_translations
 from flask_login import current_user
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
@@ -30,6 +31,39 @@ def select_locale() -> str:
     if cookie in languages:
         return cookie
     return current_app.config["DEFAULT_LOCALE"]
+
+
+# --- finding the catalogue ---------------------------------------------------------------
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's domain, remembering the request's catalogue with the locale it is for.
+
+    Each ``gettext`` (and each lazy string shown, such as a menu label) asked Flask-Babel for
+    the catalogue anew: the babel context, the domain and the locale, each through ``g``.
+    The catalogue is now kept with the locale object it was found for, so ``force_locale``
+    (a new locale object) and ``refresh`` (no locale) still find the right one.
+    """
+
+    def get_translations(self) -> Any:
+        context = g.get("_flask_babel") if has_app_context() else None
+        kept = getattr(context, "sikd_translations", None)
+        if kept is not None and kept[0] is self:
+            locale = getattr(context, "babel_locale", None)
+            if locale is not None and kept[1] is locale:
+                return kept[2]
+        translations = super().get_translations()
+        context = g.get("_flask_babel") if has_app_context() else None
+        locale = getattr(context, "babel_locale", None)
+        if locale is not None:
+            context.sikd_translations = (self, locale, translations)
+        return translations
+
+
+class SikdBabel(Babel):
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return RequestDomain(domain=self.domain)
 
 
 # --- templates ---------------------------------------------------------------------------

@@ -126,3 +126,20 @@ def test_template_strings_macros_and_plurals_follow_the_language(
     )
     client.set_cookie("sikd_locale", "id")
     assert "Tidak ada data." in client.get("/arsip/kotak-masuk").get_data(as_text=True)
+
+
+def test_the_remembered_catalogue_follows_force_locale_and_refresh(app) -> None:
+    """sikd_host.i18n.RequestDomain keeps the request's catalogue with its locale: a forced
+    locale, its end, and a refresh after the language changed each find the right one."""
+    from flask import session
+    from flask_babel import force_locale, gettext, lazy_gettext, refresh
+
+    with app.test_request_context("/"):
+        assert gettext("Pages") == "Halaman" and str(lazy_gettext("Pages")) == "Halaman"
+        with force_locale("en"):
+            assert gettext("Pages") == "Pages" and str(lazy_gettext("Pages")) == "Pages"
+        assert gettext("Pages") == "Halaman"
+        session["locale"] = "en"
+        assert gettext("Pages") == "Halaman"  # the request's locale stays until a refresh
+        refresh()
+        assert gettext("Pages") == "Pages"
