@@ -20,6 +20,7 @@ from sikd_archive.models import Disposition, DispositionAction, Record
 from sikd_host.plugin_api import N_, User, audit, db, org, utcnow
 
 ACTIONS = ("balasan", "teruskan", "selesai")
+SENDER = aliased(User)  # made once: an alias copies the table's columns
 
 
 class DispositionError(ValueError):
@@ -220,7 +221,7 @@ def inbox_query(user: Any, show: str = "open", today: dt.date | None = None) -> 
     """The inbox's items as plain rows, each with its record's subject and its sender's
     name, unread first, newest first: one statement for a page, no ORM objects."""
     today = today or dt.date.today()
-    sender = aliased(User)
+    sender = SENDER
     statement = (
         select(
             Disposition.id,
