@@ -133,3 +133,29 @@ def add_role(app, name, permissions):
         role = Role(name=name, grants=[RolePermission(permission=p) for p in permissions])
         db.session.add(role)
         db.session.commit()
+
+
+def test_an_object_url_checks_the_records_own_routings_not_all_of_the_users(app, org):
+    """The check of one record looks up that record's routings (by its index), rather than
+    collecting every routing the user ever received, as a list does (SQLite and PostgreSQL)."""
+    from sikd_archive import access
+    from sikd_archive.models import Record
+    from sqlalchemy import select, text
+
+    from sikd_host.auth.models import User
+    from sikd_host.extensions import db
+
+    record_id = make_record(app, org, perihal="Surat", unit="B.A")
+    with app.app_context():
+        staf1 = db.session.get(User, org.users["staf1"])
+        query = select(Record.id).where(
+            Record.id == record_id, access.visible(staf1, one_record=True)
+        )
+        compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
+        explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL enable_seqscan = off"))  # tiny tables
+            db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = " ".join(str(row) for row in db.session.execute(text(explain + str(compiled))))
+        db.session.rollback()
+    assert "ix_archive_disposition_record_id" in plan, plan

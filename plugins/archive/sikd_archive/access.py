@@ -21,14 +21,24 @@ from sikd_host.plugin_api import db, org
 SECRET = ("R", "SR")
 
 
-def named_on(user: Any) -> ColumnElement[bool]:
+def named_on(user: Any, one_record: bool = False) -> ColumnElement[bool]:
     """The user is a recipient of some routing of the record, or registered it.
 
-    The records routed to the user are one uncorrelated subquery, which both engines
-    compute once per statement (a hashed subplan, an ephemeral index), not once per record
-    tested: a search tests tens of thousands of records against this condition."""
-    routed = select(Disposition.record_id).where(Disposition.recipient_id == user.id)
-    return or_(Record.id.in_(routed), Record.created_by_id == user.id)
+    For a statement that tests many records, the records routed to the user are one
+    uncorrelated subquery, which both engines compute once per statement (a hashed subplan,
+    an ephemeral index), not once per record tested: a search tests tens of thousands of
+    records against this condition. For ``one_record`` (an object URL), it is an EXISTS on
+    that record's routings instead: collecting every routing of a head with a thousand open
+    items cost more than the rest of the check."""
+    if one_record:
+        routed = (
+            select(Disposition.id)
+            .where(Disposition.record_id == Record.id, Disposition.recipient_id == user.id)
+            .exists()
+        )
+        return or_(routed, Record.created_by_id == user.id)
+    routed_ids = select(Disposition.record_id).where(Disposition.recipient_id == user.id)
+    return or_(Record.id.in_(routed_ids), Record.created_by_id == user.id)
 
 
 def named_user_ids(record_id: int) -> Any:
@@ -70,11 +80,12 @@ def search_scope(user: Any) -> tuple[str, ...] | None:
     return search.scope_terms(own_unit_ids(user), user.id)
 
 
-def visible(user: Any) -> ColumnElement[bool]:
-    """The WHERE condition of the records ``user`` may see."""
+def visible(user: Any, one_record: bool = False) -> ColumnElement[bool]:
+    """The WHERE condition of the records ``user`` may see (``one_record``: in a statement
+    that reads one record by its id; see :func:`named_on`)."""
     if user is None or not user.is_authenticated:
         return false()
-    named = named_on(user)
+    named = named_on(user, one_record)
     base = true() if user.has_permission("archive.view_all") else or_(own_units(user), named)
     if user.has_permission("archive.view_secret"):
         return base

@@ -60,7 +60,7 @@ def visible_record(record_id: int) -> Record:
     if not 1 <= record_id <= MAX_ID:
         abort(404)
     record = db.session.scalar(
-        select(Record).where(Record.id == record_id, access.visible(current_user))
+        select(Record).where(Record.id == record_id, access.visible(current_user, one_record=True))
     )
     if record is None:
         abort(404)
