@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import text
+from sqlalchemy import literal, select
 
 from sikd_host.auth.forms import LanguageForm, PasswordChangeForm
 from sikd_host.errors import render_error
@@ -65,7 +65,7 @@ def _back() -> str:
 @bp.route("/healthz")
 def healthz() -> Any:
     try:
-        db.session.execute(text("SELECT 1"))
+        db.session.execute(select(literal(1)))
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         current_app.logger.warning("health check failed: %s", exc)
         return jsonify(status="error", database="unreachable"), 503

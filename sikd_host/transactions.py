@@ -10,29 +10,33 @@ failed, still ends with ROLLBACK, and nothing of it is kept. The COMMIT goes to 
 just before the ROLLBACK the session asked for, which then finds nothing to end, so the
 session's objects stay as they were (a session COMMIT would expire them all).
 
-A statement counts as a read when it starts with ``SELECT``: none of SIKD's reads calls a
-function that writes, and a ``SELECT ... FOR UPDATE`` lock ends with either.
+A statement counts as a read when SQLAlchemy compiled it from a ``select()``: one
+statement, never a ``text()`` or a driver string (which could hold a second statement after
+a ``;``). A ``SELECT`` must change nothing, so SIKD and its plugins never select a function
+that writes or sets something (``set_config``, ``pg_notify``); docs/plugins.md says so. A
+``SELECT ... FOR UPDATE`` lock ends with either.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event
+from sqlalchemy import CompoundSelect, Select, event
 from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
-READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 WROTE = "sikd_wrote"
 INTRANS = TransactionStatus.INTRANS
 
 
-def is_read(statement: str) -> bool:
-    return READ.match(statement) is not None
+def is_read(context: Any) -> bool:
+    """Whether a statement about to be sent is a SELECT built by SQLAlchemy (a
+    ``text(...).columns()`` is text, so it does not count)."""
+    compiled = getattr(context, "compiled", None)
+    return compiled is not None and isinstance(compiled.statement, (Select, CompoundSelect))
 
 
 def end_reads_with_commit(engine: Engine) -> None:
@@ -40,19 +44,21 @@ def end_reads_with_commit(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
         return
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def _note_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not is_read(statement):
-            conn.info[WROTE] = True
+    @event.listens_for(engine, "begin")
+    def _fresh(conn: Any) -> None:
+        conn.info.pop(WROTE, None)  # the flag is about this transaction, whatever came before
 
-    @event.listens_for(engine, "commit")
-    def _committed(conn: Any) -> None:
-        conn.info.pop(WROTE, None)
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(
+        conn: Any, _cursor: Any, _statement: str, _params: Any, context: Any, *_: Any
+    ) -> None:
+        if not is_read(context):
+            conn.info[WROTE] = True
 
     @event.listens_for(engine, "rollback")
     def _commit_if_only_read(conn: Any) -> None:
         """Runs just before the driver's ROLLBACK, which then finds no transaction to end."""
-        if conn.invalidated or conn.info.pop(WROTE, False):
+        if conn.invalidated or conn.info.get(WROTE):
             return
         dbapi_connection = conn.connection.dbapi_connection
         if dbapi_connection.info.transaction_status != INTRANS:  # idle, or failed: roll back

@@ -63,6 +63,8 @@ def test_a_pegawai_reads_and_completes_a_disposition(app, org):
     staf = client_for(app, "staf1")
     inbox = staf.get("/arsip/kotak-masuk").data.decode()
     assert 'data-count="unread">1<' in inbox and "Undangan rapat" in inbox
+    assert "<td>Kabag</td>" in inbox and "<td>Tindak lanjuti</td>" in inbox  # from, instruction
+    assert f'href="/arsip/disposisi/{item.id}"' in inbox
     page = staf.get(f"/arsip/disposisi/{item.id}")
     assert page.status_code == 200 and "Mohon ditindaklanjuti" in page.data.decode()
     [item] = only_disposition(app, record_id=record_id)

@@ -2,9 +2,8 @@
 prepared statements; anything else with ROLLBACK)."""
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
-from sikd_host import transactions
 from sikd_host.auth.models import User
 from sikd_host.extensions import db
 
@@ -64,22 +63,48 @@ def add_pages(app):
         app.add_url_rule(f"/test/{view.__name__}", view.__name__, view)
 
 
-@pytest.mark.parametrize(
-    "statement, read",
-    [
-        ("SELECT id FROM job", True),
-        ("  select 1", True),
-        ("\nSELECT count(*) FROM notification", True),
-        ("INSERT INTO job (id) VALUES (1)", False),
-        ("UPDATE job SET status = 'x'", False),
-        ("DELETE FROM job", False),
-        ("WITH gone AS (DELETE FROM job RETURNING id) SELECT count(*) FROM gone", False),
-        ("SAVEPOINT sa_savepoint_1", False),
-        ("SELECTED", False),
-    ],
-)
-def test_only_a_select_counts_as_a_read(statement, read):
-    assert transactions.is_read(statement) is read
+def test_only_a_select_built_by_sqlalchemy_counts_as_a_read(postgresql_app, commits):
+    """A SELECT construct ends with COMMIT; text, even one that starts with SELECT (it may
+    hold a second statement after a ``;``), and any write end with ROLLBACK."""
+    cases = [
+        (lambda: db.session.execute(select(User.id)), True),
+        (lambda: db.session.execute(select(User.id).union(select(User.id))), True),
+        (lambda: db.session.execute(text("SELECT 1")), False),
+        (lambda: db.session.execute(text('SELECT id FROM "user"').columns()), False),
+        (lambda: db.session.connection().exec_driver_sql("SELECT 1"), False),
+        (lambda: db.session.execute(update(User).values(locale="id")), False),
+    ]
+    for run, read in cases:
+        with postgresql_app.app_context():
+            commits.clear()
+            run()
+            db.session.rollback()
+            assert commits == ([1] if read else []), run
+
+
+def test_a_statement_after_a_select_in_the_same_text_is_rolled_back(postgresql_app, make_user):
+    make_user("ani", full_name="Ani Lestari")
+    with postgresql_app.app_context():
+        db.session.execute(text("SELECT 1; UPDATE \"user\" SET full_name = 'Changed'"))
+        db.session.rollback()
+    assert full_name(postgresql_app, "ani") == "Ani Lestari"
+
+
+def test_a_read_after_a_rolled_back_write_on_the_same_connection_ends_with_commit(
+    postgresql_app, client, login_as, commits
+):
+    """The flag belongs to one transaction: a write rolled back on a pooled connection
+    does not make the next request's read roll back, nor the reverse."""
+    add_pages(postgresql_app)
+    username = login_as("pegawai")
+    before = full_name(postgresql_app, username)
+    commits.clear()
+    assert client.get("/test/change_with_sql").status_code == 200
+    assert commits == []
+    assert client.get("/jobs/").status_code == 200
+    assert commits == [1]
+    assert client.get("/test/change_and_flush").status_code == 200
+    assert commits == [1] and full_name(postgresql_app, username) == before
 
 
 def test_a_page_that_only_reads_ends_its_transaction_with_commit(
@@ -112,7 +137,7 @@ def test_objects_read_in_an_app_context_stay_loaded_after_it(app, make_user):
     make_user("ani", full_name="Ani Lestari")
     with app.app_context():
         ani = db.session.scalar(select(User).where(User.username == "ani"))
-    assert ani.full_name == "Ani Lestari"
+    assert ani.full_name == "Ani Lestari"  # a session COMMIT would have expired it
 
 
 def backend_of_the_pool(app):

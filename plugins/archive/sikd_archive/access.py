@@ -34,6 +34,7 @@ def named_on(user: Any, one_record: bool = False) -> ColumnElement[bool]:
         routed = (
             select(Disposition.id)
             .where(Disposition.record_id == Record.id, Disposition.recipient_id == user.id)
+            .correlate_except(Disposition)  # the record of the statement it is used in
             .exists()
         )
         return or_(routed, Record.created_by_id == user.id)

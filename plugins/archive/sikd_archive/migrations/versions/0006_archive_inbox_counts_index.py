@@ -1,7 +1,8 @@
 """archive: the inbox's open-items index also holds read_at and due_on (PostgreSQL)
 
 The inbox's counts (open, unread, overdue) then come from an index-only scan instead of
-reading every open item's row: 1.7 ms to 0.2 ms for 1,348 open items.
+reading every open item's row: 1.7 ms to 0.2 ms for 1,348 open items. SQLite has no
+INCLUDE: nothing changes there.
 
 Revision ID: archive_0006
 Revises: archive_0005
@@ -21,6 +22,8 @@ OPEN = sa.text("done_at IS NULL")
 
 
 def _create(**include: list[str]) -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
     op.drop_index(NAME, table_name="archive_disposition")
     op.create_index(
         NAME, "archive_disposition", COLUMNS, postgresql_where=OPEN, sqlite_where=OPEN, **include
