@@ -33,6 +33,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
 from sikd_host import __version__, hookspecs
+from sikd_host.frozen import copy_with
 from sikd_host.i18n import N_
 
 ENTRY_POINT_GROUP = "sikd.plugins"
@@ -637,7 +638,7 @@ class PluginHost:
         for plugin, values in self.collect(hook_name, **kwargs):
             for value in values:
                 if dataclasses.is_dataclass(value) and hasattr(value, "plugin"):
-                    value = dataclasses.replace(value, plugin=plugin)
+                    value = copy_with(value, plugin=plugin)
                 items.append(value)
         return items
 

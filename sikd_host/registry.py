@@ -5,7 +5,6 @@ The host declares its own items here; plugins add theirs through hooks (see hook
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from jinja2.runtime import Context
 from jinja2.utils import pass_context
 from markupsafe import Markup
 
+from sikd_host.frozen import copy_with
 from sikd_host.menus import MenuItem, Widget, visible
 from sikd_host.permissions import HOST_PERMISSIONS, Permission
 
@@ -79,7 +79,7 @@ def _with_urls(items: list[MenuItem]) -> list[MenuItem]:
         except Exception:  # noqa: BLE001 - a plugin's mistake must not break every page
             log.exception("plugin %s: menu item %s has no URL; left out", item.plugin, item.id)
             continue
-        built.append(dataclasses.replace(item, href=href))
+        built.append(copy_with(item, href=href))
     return built
 
 
