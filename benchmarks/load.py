@@ -343,7 +343,11 @@ class Server:
         self.process = subprocess.Popen(
             self.command, env=self.env, stdout=self.output, stderr=subprocess.STDOUT, cwd=self.cwd
         )
-        wait_until_up(self.base, self.health, self.process)
+        try:
+            wait_until_up(self.base, self.health, self.process)
+        except BaseException:  # __exit__ is not called when __enter__ fails: stop it here
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *_exc: Any) -> None:
