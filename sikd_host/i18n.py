@@ -46,18 +46,23 @@ class RequestDomain(Domain):
     """
 
     def get_translations(self) -> Any:
-        context = g.get("_flask_babel") if has_app_context() else None
-        kept = getattr(context, "sikd_translations", None)
-        if kept is not None and kept[0] is self:
-            locale = getattr(context, "babel_locale", None)
-            if locale is not None and kept[1] is locale:
-                return kept[2]
-        translations = super().get_translations()
-        context = g.get("_flask_babel") if has_app_context() else None
-        locale = getattr(context, "babel_locale", None)
+        kept = getattr(_babel_context(), "sikd_translations", None)
+        if kept is not None and kept[0] is self and kept[1] is _request_locale():
+            return kept[2]
+        translations = super().get_translations()  # sets the context and its locale
+        locale = _request_locale()
         if locale is not None:
-            context.sikd_translations = (self, locale, translations)
+            _babel_context().sikd_translations = (self, locale, translations)
         return translations
+
+
+def _babel_context() -> Any:
+    """Flask-Babel's per-request namespace, or None outside an app context or before it."""
+    return g.get("_flask_babel") if has_app_context() else None
+
+
+def _request_locale() -> Any:
+    return getattr(_babel_context(), "babel_locale", None)
 
 
 class SikdBabel(Babel):

@@ -46,3 +46,24 @@ def client_for(app, username):
     client = app.test_client()
     assert log_in(client, username).status_code == 302
     return client
+
+
+def query_plan(statement) -> str:
+    """The engine's plan of ``statement`` as one string (call inside an app context).
+    PostgreSQL is told to avoid sequential and bitmap scans, which it prefers on a test's
+    handful of rows, so the plan shows whether an index can serve the query."""
+    from sqlalchemy import text
+
+    from sikd_host.extensions import db
+
+    compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+    if db.engine.dialect.name == "sqlite":
+        explain = "EXPLAIN QUERY PLAN "
+    else:
+        explain = "EXPLAIN "
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+    try:
+        return " ".join(str(row) for row in db.session.execute(text(explain + str(compiled))))
+    finally:
+        db.session.rollback()

@@ -4,7 +4,7 @@ subjects come with the page, not one query per row)."""
 import datetime as dt
 
 import pytest
-from archive_helpers import client_for
+from archive_helpers import client_for, query_plan
 from sikd_archive import disposition, records
 from sqlalchemy import select, text
 
@@ -55,14 +55,7 @@ def test_an_inbox_page_is_read_from_the_index_in_its_order(app, org):
     route(app, org, 3)
     with app.app_context():
         staf1 = db.session.get(User, org.users["staf1"])
-        query = disposition.inbox_query(staf1, "open").limit(51)
-        compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
-        explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table
-            db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
-        plan = " ".join(str(row) for row in db.session.execute(text(explain + str(compiled))))
-        db.session.rollback()
+        plan = query_plan(disposition.inbox_query(staf1, "open").limit(51))
     assert "ix_archive_disposition_open" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan  # no sort of its own
 
@@ -79,10 +72,5 @@ def test_the_inbox_counts_come_from_the_index_alone_on_postgresql(app, org, sikd
                 text("VACUUM ANALYZE archive_disposition")
             )
         staf1 = db.session.get(User, org.users["staf1"])
-        query = disposition.inbox_counts_query(staf1, dt.date(2026, 3, 2))
-        compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
-        db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a tiny table
-        db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
-        plan = " ".join(str(row) for row in db.session.execute(text("EXPLAIN " + str(compiled))))
-        db.session.rollback()
+        plan = query_plan(disposition.inbox_counts_query(staf1, dt.date(2026, 3, 2)))
     assert "Index Only Scan using ix_archive_disposition_open" in plan, plan

@@ -4,7 +4,7 @@ import io
 import re
 
 import pytest
-from archive_helpers import client_for, make_pdf
+from archive_helpers import client_for, make_pdf, query_plan
 from test_dispositions import make_record, send
 
 from sikd_host.testing import log_in
@@ -143,7 +143,7 @@ def test_an_object_url_checks_the_records_own_routings_not_all_of_the_users(app,
     does; benchmarks/load.py's letter page shows its choice on a million records."""
     from sikd_archive import access
     from sikd_archive.models import Record
-    from sqlalchemy import select, text
+    from sqlalchemy import select
 
     from sikd_host.auth.models import User
     from sikd_host.extensions import db
@@ -153,12 +153,8 @@ def test_an_object_url_checks_the_records_own_routings_not_all_of_the_users(app,
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite's plan; PostgreSQL chooses by table statistics (see above)")
         staf1 = db.session.get(User, org.users["staf1"])
-        query = select(Record.id).where(
-            Record.id == record_id, access.visible(staf1, one_record=True)
-        )
-        compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
-        plan = " ".join(
-            str(row) for row in db.session.execute(text("EXPLAIN QUERY PLAN " + str(compiled)))
+        plan = query_plan(
+            select(Record.id).where(Record.id == record_id, access.visible(staf1, one_record=True))
         )
     assert "ix_archive_disposition_record_id" in plan, plan
 

@@ -221,7 +221,6 @@ def inbox_query(user: Any, show: str = "open", today: dt.date | None = None) -> 
     """The inbox's items as plain rows, each with its record's subject and its sender's
     name, unread first, newest first: one statement for a page, no ORM objects."""
     today = today or dt.date.today()
-    sender = SENDER
     statement = (
         select(
             Disposition.id,
@@ -232,10 +231,10 @@ def inbox_query(user: Any, show: str = "open", today: dt.date | None = None) -> 
             Disposition.read_at,
             Disposition.done_at,
             Record.perihal,
-            sender.full_name.label("sender_name"),
+            SENDER.full_name.label("sender_name"),
         )
         .join(Record, Record.id == Disposition.record_id)
-        .outerjoin(sender, sender.id == Disposition.sender_id)
+        .outerjoin(SENDER, SENDER.id == Disposition.sender_id)
         .where(Disposition.recipient_id == user.id)
     )
     if show == "open":
