@@ -12,6 +12,7 @@ from sikd_host.auth.passwords import MIN_LENGTH
 from sikd_host.org.nip import normalize
 from sikd_host.permissions import role_description
 from sikd_host.registry import menu_items, render_widget, slot
+from sikd_host.urls import url_maker
 
 
 def format_nip(value: str | None) -> str:
@@ -28,6 +29,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(render_widget, "render_widget")
     app.add_template_global(role_description, "role_description")
     app.add_template_global(plugin_static_url, "plugin_static")
+    app.add_template_global(url_maker, "url_maker")
 
     @app.context_processor
     def layout_context() -> dict[str, Any]:

@@ -2,10 +2,12 @@
 subjects come with the page, not one query per row)."""
 
 import datetime as dt
+import re
 
 import pytest
 from archive_helpers import client_for, query_plan
 from sikd_archive import disposition, records
+from sikd_archive.models import Disposition
 from sqlalchemy import select, text
 
 from sikd_host.auth.models import User
@@ -74,3 +76,23 @@ def test_the_inbox_counts_come_from_the_index_alone_on_postgresql(app, org, sikd
         staf1 = db.session.get(User, org.users["staf1"])
         plan = query_plan(disposition.inbox_counts_query(staf1, dt.date(2026, 3, 2)))
     assert "Index Only Scan using ix_archive_disposition_open" in plan, plan
+
+
+def test_each_inbox_link_opens_its_own_item(app, org):
+    """The rows' links are built from one URL (url_maker): each one names its own item."""
+    route(app, org, 3)
+    staf1 = client_for(app, "staf1")
+    page = staf1.get("/arsip/kotak-masuk").get_data(as_text=True)
+    with app.app_context():
+        ids = db.session.scalars(
+            select(Disposition.id).where(
+                Disposition.recipient_id == org.users["staf1"]
+            )
+        ).all()
+    links = re.findall(r'href="/arsip/disposisi/(\d+)">Perihal nomor (\d+)<', page)
+    assert sorted(int(item) for item, _ in links) == sorted(ids) and len(ids) == 3
+    for item, number in links:
+        opened = staf1.get(f"/arsip/disposisi/{item}")
+        assert opened.status_code == 200 and f"Perihal nomor {number}" in opened.get_data(
+            as_text=True
+        )
