@@ -7,7 +7,7 @@ import re
 import pytest
 from archive_helpers import client_for, query_plan
 from sikd_archive import disposition, records
-from sikd_archive.models import Disposition
+from sikd_archive.models import Disposition, Record
 from sqlalchemy import select, text
 
 from sikd_host.auth.models import User
@@ -57,7 +57,7 @@ def test_an_inbox_page_is_read_from_the_index_in_its_order(app, org):
     route(app, org, 3)
     with app.app_context():
         staf1 = db.session.get(User, org.users["staf1"])
-        plan = query_plan(disposition.inbox_query(staf1, "open").limit(51))
+        plan = query_plan(disposition.inbox_query(staf1, "open", limit=51))
     assert "ix_archive_disposition_open" in plan, plan
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan  # no sort of its own
 
@@ -96,3 +96,52 @@ def test_each_inbox_link_opens_its_own_item(app, org):
         assert opened.status_code == 200 and f"Perihal nomor {number}" in opened.get_data(
             as_text=True
         )
+
+
+def test_each_view_of_the_inbox_lists_its_own_items(app, org):
+    """Open, unread, overdue and done through the page: the statements are built once per
+    view, with the recipient, the day and the page as parameters."""
+    route(app, org, 4)  # Perihal nomor 0 to 3
+    with app.app_context():
+        items = {
+            db.session.scalar(select(Record.perihal).where(Record.id == item.record_id)): item
+            for item in db.session.scalars(
+                select(Disposition).where(Disposition.recipient_id == org.users["staf1"])
+            )
+        }
+        now = dt.datetime(2026, 3, 3, 9, 0)
+        items["Perihal nomor 0"].read_at = now
+        items["Perihal nomor 1"].read_at = items["Perihal nomor 1"].done_at = now
+        items["Perihal nomor 2"].due_on = dt.date.today() - dt.timedelta(days=1)
+        items["Perihal nomor 3"].due_on = dt.date.today() + dt.timedelta(days=1)
+        db.session.commit()
+    staf1 = client_for(app, "staf1")
+
+    def listed(show):
+        page = staf1.get(f"/arsip/kotak-masuk?show={show}")
+        assert page.status_code == 200
+        return sorted(re.findall(r"Perihal nomor (\d)<", page.get_data(as_text=True)))
+
+    assert listed("open") == ["0", "2", "3"]
+    assert listed("unread") == ["2", "3"]
+    assert listed("overdue") == ["2"]
+    assert listed("done") == ["1"]
+    assert listed("anything else") == ["0", "2", "3"]
+    kabag = client_for(app, "kabag")  # another recipient's inbox: none of these
+    assert "Perihal nomor" not in kabag.get("/arsip/kotak-masuk").get_data(as_text=True)
+
+
+def test_the_inbox_pages_through_its_items(app, org, monkeypatch):
+    from sikd_archive.views import inbox
+
+    monkeypatch.setattr(inbox, "PAGE_SIZE", 2)
+    route(app, org, 5)
+    staf1 = client_for(app, "staf1")
+    seen = []
+    for number in (1, 2, 3):
+        page = staf1.get(f"/arsip/kotak-masuk?page={number}").get_data(as_text=True)
+        seen.append(re.findall(r"Perihal nomor (\d)<", page))
+        assert (f"page={number + 1}" in page) == (number < 3)
+    assert [len(found) for found in seen] == [2, 2, 1]
+    assert sorted(sum(seen, [])) == ["0", "1", "2", "3", "4"]
+    assert seen[0] == ["4", "3"]  # newest first

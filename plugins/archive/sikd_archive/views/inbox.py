@@ -23,14 +23,10 @@ PAGE_SIZE = 50
 @permission_required("archive.use")
 def inbox() -> Any:
     show = request.args.get("show", "open")
-    if show not in ("open", "unread", "overdue", "done"):
+    if show not in disposition.INBOX_VIEWS:
         show = "open"
     page = int_arg("page", 1, MAX_PAGE, N_("Not a valid page number."))
-    rows = db.session.execute(
-        disposition.inbox_query(current_user, show)
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    rows = disposition.inbox_items(current_user, show, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
     return render_template(
         "archive/inbox.html",
         items=rows[:PAGE_SIZE],
