@@ -115,7 +115,7 @@ def capture(app: Any, client: Any, path: str, params: dict[str, str]) -> list[tu
     seen: list[tuple[str, Any]] = []
 
     def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "archive_" in statement or statement.startswith("SET LOCAL"):
+        if "archive_" in statement or "set_config(" in statement:
             seen.append((statement, parameters))
 
     with app.app_context():

@@ -601,3 +601,112 @@ def test_the_scope_migration_fills_the_scope_of_records_already_indexed(app, org
     assert found_ids(client_for(app, "staf3"), q="semeru") == {record_id}
     assert found_ids(client_for(app, "kabag_b"), q="semeru") == set()
     assert found_ids(client_for(app, "staf1"), q="semeru") == {record_id}
+
+
+# --- prefixes spelled out as words (PostgreSQL's word list) ----------------------------
+
+
+def test_the_last_word_finds_every_word_that_starts_so(app, org, arsiparis, monkeypatch):
+    """"rapat" finds rapat, rapatkan and rapatnya, not merapatkan, whether the prefix is
+    spelled out as the indexed words (PostgreSQL) or stays a prefix (more completions than
+    the cap; SQLite always)."""
+    wanted = {
+        register(app, arsiparis, org, perihal=perihal, ringkasan="")
+        for perihal in ("Rapat kerinci", "Mohon rapatkan kerinci", "Kerinci rapatnya besok")
+    }
+    register(app, arsiparis, org, perihal="Merapatkan kerinci", ringkasan="")
+    assert found_ids(arsiparis, q="kerinci rapat") == wanted
+    monkeypatch.setattr(search, "MAX_COMPLETIONS", 2)
+    assert found_ids(arsiparis, q="kerinci rapat") == wanted
+    assert found_ids(arsiparis, q="kerinci rapatz") == set()
+
+
+def test_the_matching_query_spells_out_the_prefix():
+    engine = search.PostgresEngine
+    terms = ("Laporan", "keu")
+    assert engine.tsquery(terms) == "'laporan' & 'keu':*"
+    assert engine.matching_tsquery(terms, ["keuangan", "keuangannya"]) == (
+        "'laporan' & ('keuangan' | 'keuangannya')"
+    )
+    assert engine.matching_tsquery(terms, None) == "'laporan' & 'keu':*"  # too many
+    assert engine.matching_tsquery(terms, []) == "'laporan' & 'keu'"  # none: matches nothing
+    assert search.quote_lexeme("it's\\") == "'it''s\\\\'"
+
+
+def postgresql_only(sikd_database):
+    if sikd_database["kind"] != "postgresql":
+        pytest.skip("PostgreSQL only (its word list and GIN index): set SIKD_TEST_DATABASE_URL")
+
+
+def words_missing_from_the_list():
+    return db.session.scalars(
+        text(
+            f"SELECT unnest(tsvector_to_array(document)) FROM {search.TABLE} "
+            f"EXCEPT SELECT word FROM {search.WORDS}"
+        )
+    ).all()
+
+
+def test_the_word_list_holds_every_indexed_word(app, org, arsiparis, cli, sikd_database):
+    postgresql_only(sikd_database)
+    record_id = register(app, arsiparis, org, perihal="Rapat semeru", asal="Dinas Kópi")
+    with app.app_context():
+        listed = set(db.session.scalars(text(f"SELECT word FROM {search.WORDS}")))
+        assert {"rapat", "semeru", "kopi"} <= listed
+        assert words_missing_from_the_list() == []
+        db.session.execute(text(f"DELETE FROM {search.WORDS}"))
+        db.session.commit()
+    # an edit indexes the record again, and its words with it
+    edited = arsiparis.post(
+        f"/arsip/naskah/{record_id}/ubah",
+        data=form(org.units, perihal="Rapat rinjani"),
+        content_type="multipart/form-data",
+    )
+    assert edited.status_code == 302, edited.data.decode()[:2000]
+    with app.app_context():
+        assert words_missing_from_the_list() == []
+        db.session.execute(text(f"DELETE FROM {search.WORDS}"))
+        db.session.commit()
+    assert cli.invoke(args=["archive", "reindex"]).exit_code == 0
+    with app.app_context():
+        assert words_missing_from_the_list() == []
+    assert found_ids(arsiparis, q="rinj") == {record_id}
+
+
+def test_words_and_scope_are_matched_by_one_index_scan(app, org, arsiparis, sikd_database):
+    """The candidates of someone who sees few records come from ix_archive_fts_terms with
+    both conditions, not from a BitmapAnd of every match of the word with the scope's."""
+    postgresql_only(sikd_database)
+    register(app, arsiparis, org, perihal="Rapat semeru")
+    with app.app_context():
+        staf1 = db.session.get(User, org.users["staf1"])
+        from sikd_archive import access
+
+        statement = search.ranked_ids(("rapat",), [], scope=access.search_scope(staf1))
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(db.session.scalars(text(f"EXPLAIN {compiled}")))
+        db.session.rollback()
+    assert "ix_archive_fts_terms" in plan and "BitmapAnd" not in plan, plan
+    index_condition = plan.split("ix_archive_fts_terms", 1)[1]
+    assert "scope @@" in index_condition and "document @@" in index_condition, plan
+
+
+def test_the_word_list_migration_lists_the_words_already_indexed(
+    app, org, arsiparis, sikd_database
+):
+    """Down to archive_0006 and up again: the word list is filled from the index, and the
+    prefix of a record indexed before the upgrade finds it."""
+    from sikd_host import migrations
+    from sikd_host.pluginmanager import current_host
+
+    record_id = register(app, arsiparis, org, perihal="Surat tambora lama")
+    with app.app_context():
+        track = migrations.plugin_track(current_host(), current_host().records["archive"])
+        db.session.remove()
+        migrations.downgrade(db.engine, track, "archive_0006")
+        migrations.upgrade(db.engine, track)
+        if sikd_database["kind"] == "postgresql":
+            assert words_missing_from_the_list() == []
+            db.session.rollback()
+    assert found_ids(arsiparis, q="tamb") == {record_id}

@@ -27,9 +27,9 @@ def named_on(user: Any, one_record: bool = False) -> ColumnElement[bool]:
     For a statement that tests many records, the records routed to the user are one
     uncorrelated subquery, which both engines compute once per statement (a hashed subplan,
     an ephemeral index), not once per record tested: a search tests tens of thousands of
-    records against this condition. For ``one_record`` (an object URL), it is an EXISTS on
-    that record's routings instead: collecting every routing of a head with a thousand open
-    items cost more than the rest of the check."""
+    records against this condition. For ``one_record`` (an object URL, or a page of records
+    read by id), it is an EXISTS on each record's routings instead: collecting every routing
+    of a head with a thousand open items cost more than the rest of the check."""
     if one_record:
         routed = (
             select(Disposition.id)

@@ -20,8 +20,16 @@ from sikd_archive.forms import KIND_LABELS, SIFAT_LABELS
 from sikd_archive.models import STATUS, Klasifikasi, Record
 from sikd_archive.rules.params import MAX_PAGE, whole_number
 from sikd_archive.rules.register import KINDS, SIFAT
-from sikd_archive.views import bp, translated
-from sikd_host.plugin_api import N_, Unit, current_user, db, gettext, permission_required
+from sikd_archive.views import bp, record_rows, translated
+from sikd_host.plugin_api import (
+    N_,
+    Unit,
+    current_user,
+    db,
+    gettext,
+    permission_required,
+    plain_rows,
+)
 
 PAGE_SIZE = 20
 FILTERS = ("kind", "from", "to", "code", "unit", "sifat", "status")
@@ -118,30 +126,10 @@ def _page() -> int | None:
     return whole_number(request.args.get("page", "1"), MAX_PAGE)
 
 
-ROW = (
-    Record.id,
-    Record.agenda_number,
-    Record.nomor,
-    Record.tanggal,
-    Record.perihal,
-    Record.asal,
-    Record.tujuan,
-    Record.kind,
-    Record.status,
-    Record.keamanan,
-    Record.legal_hold,
-    Klasifikasi.code,
-)
-
-
-def _rows() -> Any:
-    """Plain rows (no ORM objects to refresh when something commits while rendering)."""
-    return select(*ROW).outerjoin(Klasifikasi, Record.klasifikasi_id == Klasifikasi.id)
-
-
 def _load(record_ids: list[int], visible: ColumnElement[bool]) -> list[Any]:
-    """The records of one page in the given order (the access filter applied again)."""
-    rows = db.session.execute(_rows().where(Record.id.in_(record_ids), visible)).all()
+    """The records of one page in the given order (the access filter applied again, in its
+    form for a few records read by id)."""
+    rows = plain_rows(db.session.execute(record_rows().where(Record.id.in_(record_ids), visible)))
     by_id = {row.id: row for row in rows}
     return [by_id[i] for i in record_ids if i in by_id]
 
@@ -158,7 +146,7 @@ def _found(criteria: Criteria, page: int, visible: ColumnElement[bool]) -> dict[
     start = (page - 1) * PAGE_SIZE
     ids = [row[0] for row in ranked[start : start + PAGE_SIZE]]
     return {
-        "records": _load(ids, visible),
+        "records": _load(ids, access.visible(current_user, one_record=True)),
         "marks": search.highlights(criteria.words, ids),
         "total": len(ranked),
         "has_next": len(ranked) > start + PAGE_SIZE,
@@ -167,13 +155,15 @@ def _found(criteria: Criteria, page: int, visible: ColumnElement[bool]) -> dict[
 
 def _listed(criteria: Criteria, page: int, visible: ColumnElement[bool]) -> dict[str, Any]:
     """Filtered records by date, newest first, without words."""
-    rows = db.session.execute(
-        _rows()
-        .where(visible, *criteria.conditions)
-        .order_by(Record.tanggal.desc(), Record.id.desc())
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    rows = plain_rows(
+        db.session.execute(
+            record_rows()
+            .where(visible, *criteria.conditions)
+            .order_by(Record.tanggal.desc(), Record.id.desc())
+            .limit(PAGE_SIZE + 1)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
     has_next = len(rows) > PAGE_SIZE
     return {"records": rows[:PAGE_SIZE], "marks": {}, "total": None, "has_next": has_next}
 
