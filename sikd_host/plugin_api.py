@@ -31,6 +31,7 @@ from sikd_host.org import ranks
 from sikd_host.org.models import Position, Unit
 from sikd_host.org.nip import NIP, NIPError, parse_nip
 from sikd_host.permissions import Permission, permission_required, require
+from sikd_host.rows import plain_rows
 from sikd_host.storage import service as storage
 from sikd_host.tabular import Problem, TableError, read_table, template_csv, template_xlsx
 
@@ -68,6 +69,7 @@ __all__ = [
     "org",
     "parse_nip",
     "permission_required",
+    "plain_rows",
     "ranks",
     "read_table",
     "require",

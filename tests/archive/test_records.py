@@ -403,3 +403,22 @@ def test_each_record_shows_its_status_hold_and_secrecy_as_badges(app, org, make_
     assert badges("B-2") == [("text-bg-dark", "musnah")]
     assert badges("B-3") == [("text-bg-info", "diserahkan")]
     assert badges("B-4") == [("text-bg-success", "aktif"), ("text-bg-danger", "R")]
+
+
+def test_the_list_shows_each_records_code_and_filters_by_its_prefix(app, org):
+    """The list reads plain rows with the classification code joined in: each row shows its
+    code (or "-"), and the code filter keeps the records under that prefix."""
+    client = client_for(app, "arsiparis")
+    coded = form(org.units, nomor="B-coded", klasifikasi_id=str(code_id(app, "KP.01.02")))
+    assert client.post("/arsip/naskah/baru", data=coded).status_code == 302
+    bare = form(org.units, nomor="B-bare")
+    assert client.post("/arsip/naskah/baru", data=bare).status_code == 302
+
+    def code_cell(page, nomor):
+        row = page[page.index(f"<td>{nomor}</td>") :].split("</tr>")[0]
+        return re.findall(r'<td class="sikd-mono">([^<]*)</td>', row)[-1]
+
+    page = client.get("/arsip/naskah").text
+    assert code_cell(page, "B-coded") == "KP.01.02" and code_cell(page, "B-bare") == "-"
+    filtered = client.get("/arsip/naskah", query_string={"code": "KP.01"}).text
+    assert "<td>B-coded</td>" in filtered and "<td>B-bare</td>" not in filtered

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from sikd_archive import access, search
 from sikd_archive.instructions import active_texts
 from sikd_archive.models import Disposition, DispositionAction, Record
-from sikd_host.plugin_api import N_, User, audit, db, org, utcnow
+from sikd_host.plugin_api import N_, User, audit, db, org, plain_rows, utcnow
 
 ACTIONS = ("balasan", "teruskan", "selesai")
 SENDER = aliased(User)  # made once: an alias copies the table's columns
@@ -274,9 +274,9 @@ def inbox_query(
 def inbox_items(
     user: Any, show: str, limit: int, offset: int = 0, today: dt.date | None = None
 ) -> Sequence[Any]:
-    """A page of the view ``show`` of the user's inbox."""
+    """A page of the view ``show`` of the user's inbox, as plain named tuples."""
     parameters = _inbox_parameters(user, today, limit, offset)
-    return db.session.execute(inbox_statement(show), parameters).all()
+    return plain_rows(db.session.execute(inbox_statement(show), parameters))
 
 
 def _inbox_parameters(user: Any, today: dt.date | None, limit: int, offset: int) -> dict:

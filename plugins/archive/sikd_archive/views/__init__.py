@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from sikd_archive import access
-from sikd_archive.models import Record
+from sikd_archive.models import Klasifikasi, Record
 from sikd_archive.rules.params import MAX_ID, whole_number
 from sikd_host.plugin_api import N_, current_user, db, gettext
 
@@ -53,6 +53,29 @@ def bad_argument(error: BadArgument) -> Any:
     back = url_for(request.endpoint, **(request.view_args or {})) if request.endpoint else None
     message = gettext(error.message, **error.params)
     return render_template("archive/bad_request.html", message=message, back=back), 400
+
+
+LIST_COLUMNS = (
+    Record.id,
+    Record.agenda_number,
+    Record.nomor,
+    Record.tanggal,
+    Record.perihal,
+    Record.asal,
+    Record.tujuan,
+    Record.kind,
+    Record.status,
+    Record.keamanan,
+    Record.legal_hold,
+    Klasifikasi.code,
+)
+
+
+def record_rows() -> Select:
+    """What a list of records shows of each, with its classification code, to be read as
+    plain rows (``plain_rows``): no ORM objects to build, nor to refresh when something
+    commits while the page renders."""
+    return select(*LIST_COLUMNS).outerjoin(Klasifikasi, Record.klasifikasi_id == Klasifikasi.id)
 
 
 def visible_record(record_id: int) -> Record:

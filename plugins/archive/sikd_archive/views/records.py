@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
 
 from sikd_archive import access, disposition, recipients, records
 from sikd_archive.forms import (
@@ -22,7 +21,15 @@ from sikd_archive.forms import (
 from sikd_archive.models import Attachment, Berkas, Change, Klasifikasi, Record
 from sikd_archive.rules.params import MAX_PAGE
 from sikd_archive.rules.register import EDITABLE, KINDS, SIFAT
-from sikd_archive.views import ID, bp, field_errors, int_arg, translated, visible_record
+from sikd_archive.views import (
+    ID,
+    bp,
+    field_errors,
+    int_arg,
+    record_rows,
+    translated,
+    visible_record,
+)
 from sikd_host.plugin_api import (
     N_,
     Unit,
@@ -32,6 +39,7 @@ from sikd_host.plugin_api import (
     db,
     gettext,
     permission_required,
+    plain_rows,
     storage,
 )
 from sikd_host.plugin_api import lazy_gettext as _l
@@ -85,10 +93,8 @@ def _filters(statement: Any) -> tuple[Any, dict[str, str]]:
             statement = statement.where(compare(dt.date.fromisoformat(args[key])))
         except ValueError:
             args[key] = ""
-    if args["code"]:
-        statement = statement.join(Klasifikasi, Record.klasifikasi_id == Klasifikasi.id).where(
-            Klasifikasi.code.startswith(args["code"], autoescape=True)
-        )
+    if args["code"]:  # the statement holds the classification (``record_rows``)
+        statement = statement.where(Klasifikasi.code.startswith(args["code"], autoescape=True))
     unit_id = int_arg("unit", message=N_("Unknown unit."))
     if unit_id is not None:
         statement = statement.where(Record.unit_id == unit_id)
@@ -99,13 +105,14 @@ def _filters(statement: Any) -> tuple[Any, dict[str, str]]:
 @permission_required("archive.use")
 def records_list() -> Any:
     page = int_arg("page", 1, MAX_PAGE, N_("Not a valid page number."))
-    statement, args = _filters(select(Record).where(access.visible(current_user)))
-    rows = db.session.scalars(
-        statement.options(selectinload(Record.klasifikasi))
-        .order_by(Record.tanggal.desc(), Record.id.desc())
-        .limit(PAGE_SIZE + 1)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    statement, args = _filters(record_rows().where(access.visible(current_user)))
+    rows = plain_rows(
+        db.session.execute(
+            statement.order_by(Record.tanggal.desc(), Record.id.desc())
+            .limit(PAGE_SIZE + 1)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
     units = db.session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)).all()
     return render_template(
         "archive/records.html",
