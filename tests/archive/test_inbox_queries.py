@@ -129,6 +129,31 @@ def test_each_view_of_the_inbox_lists_its_own_items(app, org):
     assert listed("anything else") == ["0", "2", "3"]
     kabag = client_for(app, "kabag")  # another recipient's inbox: none of these
     assert "Perihal nomor" not in kabag.get("/arsip/kotak-masuk").get_data(as_text=True)
+    # every view's tabs count the open items: 3 open, 2 of them unread, 1 overdue
+    for show in ("open", "unread", "overdue", "done"):
+        assert tab_counts(staf1, show) == {"open": 3, "unread": 2, "overdue": 1}, show
+    assert tab_counts(kabag, "open") == {"open": 0, "unread": 0, "overdue": 0}
+
+
+def tab_counts(client, show):
+    page = client.get(f"/arsip/kotak-masuk?show={show}").get_data(as_text=True)
+    return {tab: int(n) for tab, n in re.findall(r'data-count="(\w+)">(\d+)<', page)}
+
+
+def test_a_page_of_the_inbox_and_its_counts_are_one_statement(app, org):
+    """The items of the page come with the tabs' counts; an empty page asks for the counts
+    on their own."""
+    route(app, org, 3)
+    staf1 = client_for(app, "staf1")
+    staf1.get("/arsip/kotak-masuk")  # warm: what only a first page reads
+    with statements_sent(app) as full:
+        assert staf1.get("/arsip/kotak-masuk").status_code == 200
+    with statements_sent(app) as empty:
+        assert staf1.get("/arsip/kotak-masuk?show=done").status_code == 200
+    inbox = [s for s in full if "archive_disposition" in s]
+    assert len(inbox) == 1 and "open_count" in inbox[0], inbox
+    assert len([s for s in empty if "archive_disposition" in s]) == 2
+    assert tab_counts(staf1, "done") == {"open": 3, "unread": 3, "overdue": 0}
 
 
 def test_the_inbox_pages_through_its_items(app, org, monkeypatch):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, bindparam, case, func, select
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, select, true
 from sqlalchemy.orm import aliased
 
 from sikd_archive import access, search
@@ -215,9 +215,13 @@ def inbox_counts_statement() -> Any:
     has passed: ``done_at`` is not read again, or the index would not do). Built once, like
     :func:`inbox_statement`: the recipient and the day are parameters."""
     return select(
-        func.count(),
-        func.coalesce(func.sum(case((Disposition.read_at.is_(None), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((Disposition.due_on < TODAY, 1), else_=0)), 0),
+        func.count().label("open_count"),
+        func.coalesce(func.sum(case((Disposition.read_at.is_(None), 1), else_=0)), 0).label(
+            "unread_count"
+        ),
+        func.coalesce(func.sum(case((Disposition.due_on < TODAY, 1), else_=0)), 0).label(
+            "overdue_count"
+        ),
     ).where(Disposition.recipient_id == RECIPIENT, Disposition.done_at.is_(None))
 
 
@@ -271,12 +275,26 @@ def inbox_query(
     return inbox_statement(show).params(**_inbox_parameters(user, today, limit, offset))
 
 
-def inbox_items(
+@functools.cache
+def inbox_page_statement(show: str) -> Any:
+    """:func:`inbox_statement` with the counts of :func:`inbox_counts_statement` on every row
+    (one row, computed once and joined to each), so that a page of the inbox and the counts
+    of its tabs come in one round trip."""
+    counts = inbox_counts_statement().subquery("counts")
+    return inbox_statement(show).add_columns(*counts.c).join(counts, true())
+
+
+def inbox_page(
     user: Any, show: str, limit: int, offset: int = 0, today: dt.date | None = None
-) -> Sequence[Any]:
-    """A page of the view ``show`` of the user's inbox, as plain named tuples."""
+) -> tuple[list[Any], InboxCounts]:
+    """A page of the view ``show`` (plain named tuples) and the open, unread and overdue
+    counts; the counts are asked for on their own only when the page is empty."""
     parameters = _inbox_parameters(user, today, limit, offset)
-    return plain_rows(db.session.execute(inbox_statement(show), parameters))
+    rows = plain_rows(db.session.execute(inbox_page_statement(show), parameters))
+    if not rows:
+        return rows, inbox_counts(user, parameters["today"])
+    first = rows[0]
+    return rows, InboxCounts(first.open_count, first.unread_count, first.overdue_count)
 
 
 def _inbox_parameters(user: Any, today: dt.date | None, limit: int, offset: int) -> dict:

@@ -26,11 +26,12 @@ def inbox() -> Any:
     if show not in disposition.INBOX_VIEWS:
         show = "open"
     page = int_arg("page", 1, MAX_PAGE, N_("Not a valid page number."))
-    rows = disposition.inbox_items(current_user, show, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+    offset = (page - 1) * PAGE_SIZE
+    rows, counts = disposition.inbox_page(current_user, show, PAGE_SIZE + 1, offset)
     return render_template(
         "archive/inbox.html",
         items=rows[:PAGE_SIZE],
-        counts=disposition.inbox_counts(current_user),
+        counts=counts,
         show=show,
         page=page,
         has_next=len(rows) > PAGE_SIZE,
