@@ -710,3 +710,19 @@ def test_the_word_list_migration_lists_the_words_already_indexed(
             assert words_missing_from_the_list() == []
             db.session.rollback()
     assert found_ids(arsiparis, q="tamb") == {record_id}
+
+
+def test_completions_are_the_listed_words_that_start_so(app, sikd_database, monkeypatch):
+    postgresql_only(sikd_database)
+    with app.app_context():
+        for word in ("rapa", "rapat", "rapatkan", "rapatnya", "rapau", "rapaz", "rap"):
+            db.session.execute(text(f"INSERT INTO {search.WORDS} VALUES (:w)"), {"w": word})
+        completions = search.PostgresEngine.completions
+        assert completions(db.session, ("Rapat",)) == ["rapat", "rapatkan", "rapatnya"]
+        assert completions(db.session, ("laporan", "rapa")) == [
+            "rapa", "rapat", "rapatkan", "rapatnya", "rapau", "rapaz"
+        ]  # fmt: skip
+        assert completions(db.session, ("rapb",)) == []
+        monkeypatch.setattr(search, "MAX_COMPLETIONS", 2)
+        assert completions(db.session, ("rapat",)) is None  # three: the prefix stays one
+        db.session.rollback()

@@ -264,6 +264,7 @@ class Engine(Protocol):
     def highlights(self, terms: tuple[str, ...], record_ids: Sequence[int]) -> Select[Any]: ...
 
 
+WORD_LIST = table(WORDS, column("word"))
 FTS = table(
     TABLE,
     column("rowid", Integer),
@@ -470,11 +471,17 @@ class PostgresEngine:
     @staticmethod
     def completions(session: Any, terms: tuple[str, ...]) -> list[str] | None:
         """The indexed words that start with the query's last word, at most
-        ``MAX_COMPLETIONS`` of them; None when there are more."""
+        ``MAX_COMPLETIONS`` of them; None when there are more.
+
+        A range of the word list's key (in the "C" collation, code point order), not a LIKE:
+        a prepared statement's generic plan cannot use an index for a LIKE pattern it does
+        not know. No word holds U+10FFFF, a noncharacter, which closes the range."""
         prefix = PostgresEngine.folded_words(terms)[-1]
         found = session.scalars(
-            text(f"SELECT word FROM {WORDS} WHERE word LIKE :prefix ORDER BY word LIMIT :n"),
-            {"prefix": f"{prefix}%", "n": MAX_COMPLETIONS + 1},
+            select(WORD_LIST.c.word)
+            .where(WORD_LIST.c.word >= prefix, WORD_LIST.c.word < prefix + "\U0010ffff")
+            .order_by(WORD_LIST.c.word)
+            .limit(MAX_COMPLETIONS + 1)
         ).all()
         return None if len(found) > MAX_COMPLETIONS else list(found)
 
