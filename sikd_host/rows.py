@@ -22,6 +22,11 @@ def row_type(fields: tuple[str, ...]) -> type[NamedTuple]:
 
 
 def plain_rows(result: Result[Any]) -> list[Any]:
-    """Every row of ``result`` as a named tuple with the same column names."""
-    make = row_type(tuple(result.keys()))._make
+    """Every row of ``result`` as a named tuple with the same column names, which must be
+    Python names (label the others: ``literal_column("7").label("seven")``)."""
+    fields = tuple(result.keys())
+    try:
+        make = row_type(fields)._make
+    except ValueError as error:
+        raise ValueError(f"plain_rows: label every column with a Python name: {error}") from None
     return [make(row) for row in result]

@@ -1,5 +1,6 @@
 """plain_rows: query results as named tuples for templates."""
 
+import pytest
 from sqlalchemy import literal_column, select
 
 from sikd_host.auth.models import User
@@ -24,3 +25,11 @@ def test_plain_rows_carry_the_columns_by_name_and_in_order(app, make_user):
 def test_an_empty_result_gives_an_empty_list(app):
     with app.app_context():
         assert plain_rows(db.session.execute(select(User.id).where(User.id < 0))) == []
+
+
+@pytest.mark.parametrize("name", ["class", "_private", "7"])
+def test_a_column_without_a_python_name_is_refused_clearly(app, name):
+    with app.app_context():
+        result = db.session.execute(select(literal_column("7").label(name)))
+        with pytest.raises(ValueError, match="label every column with a Python name"):
+            plain_rows(result)

@@ -170,9 +170,10 @@ def quote_lexeme(word: str) -> str:
 
 
 def fold(value: str) -> str:
-    """Lower case without accents: "Kópi" -> "kopi"."""
+    """Lower case without accents: "Kópi" -> "kopi" (lowered again after the decomposition,
+    which turns some lower-case characters into capitals: "ᴬ" -> "A")."""
     decomposed = unicodedata.normalize("NFKD", value.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
 def words(value: str) -> list[str]:
@@ -380,25 +381,38 @@ class PostgresEngine:
     )
 
     def insert(self, connection: Connection, documents: Sequence[Document]) -> None:
-        """The entries, then their words that the word list lacks (in order, so that two
-        transactions adding the same new words wait for each other instead of deadlocking)."""
         if documents:
+            values = [self.values(document) for document in documents]
+            self.list_words(connection, values)
             connection.execute(
                 text(
                     f"INSERT INTO {TABLE} (record_id, nomor, perihal, asal, tujuan, body, "
                     f"document, scope) VALUES (:id, :nomor, :perihal, :asal, :tujuan, :body, "
                     f"{self.VECTOR}, to_tsvector('simple', :scope))"
                 ),
-                [self.values(document) for document in documents],
+                values,
             )
-            connection.execute(
-                text(
-                    f"INSERT INTO {WORDS} (word) SELECT DISTINCT unnest(tsvector_to_array("
-                    f"document)) FROM {TABLE} WHERE record_id = ANY(:ids) ORDER BY 1 "
-                    "ON CONFLICT DO NOTHING"
-                ),
-                {"ids": [document.record_id for document in documents]},
-            )
+
+    def list_words(self, connection: Connection, values: list[dict[str, Any]]) -> None:
+        """Add the documents' words that the word list lacks, committed at once on a
+        connection of their own, before the entries that hold them can be seen.
+
+        Inside the indexing transaction, a new word would stay locked until it ends, and two
+        transactions adding the same new words in different statements could deadlock; a
+        word listed for an entry that is then rolled back does no harm (it matches nothing).
+        One sorted statement: two of them at once wait for each other, never deadlock."""
+        texts = [" ".join((v["w_a"], v["w_b"], v["w_c"])) for v in values]
+        with connection.engine.connect() as own:
+            own = own.execution_options(isolation_level="AUTOCOMMIT")
+            for start in range(0, len(texts), CHUNK):
+                own.execute(
+                    text(
+                        f"INSERT INTO {WORDS} (word) SELECT DISTINCT unnest(tsvector_to_array("
+                        "to_tsvector('simple', t))) FROM unnest(CAST(:texts AS text[])) AS t "
+                        "ORDER BY 1 ON CONFLICT DO NOTHING"
+                    ),
+                    {"texts": texts[start : start + CHUNK]},
+                )
 
     @staticmethod
     def values(document: Document) -> dict[str, Any]:
@@ -458,14 +472,14 @@ class PostgresEngine:
     @staticmethod
     def matching_tsquery(terms: tuple[str, ...], completions: Sequence[str] | None) -> str:
         """:meth:`tsquery` with its prefix spelled out as the indexed words that start so
-        (``completions``, from the word list), which GIN finds as fast as any word; with
-        None (too many of them) the prefix stays a prefix. Both match the same entries."""
-        folded = PostgresEngine.folded_words(terms)
-        if completions is None:
+        (``completions``, from the word list), which GIN finds as fast as any word. With
+        None (too many of them) or none, the prefix stays a prefix: a word that PostgreSQL's
+        parser would split or lower further than :func:`fold` finds no completions, and its
+        prefix then matches as it always did (and costs nothing when it matches nothing)."""
+        if not completions:  # too many, or none: what PostgreSQL makes of the word decides
             return PostgresEngine.tsquery(terms)
-        quoted = [f"'{word}'" for word in folded[:-1]]
-        alternatives = " | ".join(quote_lexeme(word) for word in completions)
-        quoted.append(f"({alternatives})" if alternatives else f"'{folded[-1]}'")
+        quoted = [f"'{word}'" for word in PostgresEngine.folded_words(terms)[:-1]]
+        quoted.append(f"({' | '.join(quote_lexeme(word) for word in completions)})")
         return " & ".join(quoted)
 
     @staticmethod
