@@ -467,6 +467,7 @@ class PostgresEngine:
 
     @staticmethod
     def folded_words(terms: tuple[str, ...]) -> list[str]:
+        """The query's words as the index holds them ("_", which matches nothing, for none)."""
         return [w for term in terms for w in words(fold(term))] or ["_"]
 
     @staticmethod

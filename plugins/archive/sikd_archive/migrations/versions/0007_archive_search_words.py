@@ -7,7 +7,7 @@ records, 69 ms as the prefix "rapat:*". One index over both columns walks the tw
 together and skips what the other rules out: 2 ms.
 
 A prefix, though, is still collected whole by GIN. ``archive_fts_word`` holds every word the
-index holds (each document's lexemes, added in the transaction that indexes it), so the
+index holds (each document's lexemes, committed just before its entry), so the
 search turns the prefix into the words that start so (``'rapat' | 'rapatkan'``), which the
 index then skips through like any word. SQLite's FTS5 needs neither: nothing changes there.
 
