@@ -14,6 +14,7 @@ from flask_babel import Babel, Domain, get_translations
 from flask_login import current_user
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
+from markupsafe import Markup
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional name for a no-op marker
@@ -87,39 +88,63 @@ def _translations(context: Context) -> Any:
     return found if found is not None else get_translations()
 
 
-@pass_context
-def _gettext(context: Context, string: str) -> str:
-    return _translations(context).ugettext(string)
+def _formatted(context: Context, text: str, variables: dict[str, Any]) -> str:
+    """Jinja's newstyle gettext result: the translation is a format string (``%%`` for a
+    percent sign), marked safe under autoescaping so that only the variables are escaped.
+    A translation without any ``%`` is the same string after formatting, so it is not
+    formatted: most strings of a page have no variables."""
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    if not variables and "%" not in text:
+        return text
+    return text % variables
 
 
 @pass_context
-def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return _translations(context).ungettext(singular, plural, n)
+def _gettext(context: Context, string: str, **variables: Any) -> str:
+    return _formatted(context, _translations(context).ugettext(string), variables)
 
 
 @pass_context
-def _pgettext(context: Context, message_context: str, string: str) -> str:
-    return _translations(context).upgettext(message_context, string)
+def _ngettext(context: Context, singular: str, plural: str, n: int, **variables: Any) -> str:
+    variables.setdefault("num", n)
+    return _formatted(context, _translations(context).ungettext(singular, plural, n), variables)
 
 
 @pass_context
-def _npgettext(context: Context, message_context: str, singular: str, plural: str, n: int) -> str:
-    return _translations(context).unpgettext(message_context, singular, plural, n)
+def _pgettext(context: Context, message_context: str, string: str, **variables: Any) -> str:
+    variables.setdefault("context", message_context)
+    translated = _translations(context).upgettext(message_context, string)
+    return _formatted(context, translated, variables)
+
+
+@pass_context
+def _npgettext(
+    context: Context, message_context: str, singular: str, plural: str, n: int, **variables: Any
+) -> str:
+    variables.setdefault("context", message_context)
+    variables.setdefault("num", n)
+    translated = _translations(context).unpgettext(message_context, singular, plural, n)
+    return _formatted(context, translated, variables)
 
 
 def install_template_gettext(app: Flask) -> None:
-    """Translate template strings with the catalogue found once per render.
+    """Translate template strings with the catalogue found once per render, in one call.
 
     Flask-Babel's template callables find the request's catalogue again for every string
     (the babel context, the domain and the locale, each through ``g``): about 10 µs a
-    string, 60 strings on a result page. Jinja's own newstyle gettext (escaping, ``%``
-    formatting, ``{% trans %}``) stays as it is; only the lookup of the catalogue changes.
+    string, 60 strings on a result page. And Jinja wraps newstyle callables twice (``_``
+    calls ``gettext``, which calls the function given), each call through the template
+    context. These callables do what Jinja's newstyle ones do (escaping, ``%`` formatting,
+    ``{% trans %}``) in a single call each, ``_`` included.
     """
     app.context_processor(template_translations)
-    app.jinja_env.install_gettext_callables(
+    env = app.jinja_env
+    env.newstyle_gettext = True  # type: ignore[attr-defined]  # set by the i18n extension
+    env.globals.update(
+        _=_gettext,
         gettext=_gettext,
         ngettext=_ngettext,
-        newstyle=True,
         pgettext=_pgettext,
         npgettext=_npgettext,
     )

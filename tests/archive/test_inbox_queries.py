@@ -85,9 +85,7 @@ def test_each_inbox_link_opens_its_own_item(app, org):
     page = staf1.get("/arsip/kotak-masuk").get_data(as_text=True)
     with app.app_context():
         ids = db.session.scalars(
-            select(Disposition.id).where(
-                Disposition.recipient_id == org.users["staf1"]
-            )
+            select(Disposition.id).where(Disposition.recipient_id == org.users["staf1"])
         ).all()
     links = re.findall(r'href="/arsip/disposisi/(\d+)">Perihal nomor (\d+)<', page)
     assert sorted(int(item) for item, _ in links) == sorted(ids) and len(ids) == 3

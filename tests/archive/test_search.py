@@ -607,7 +607,7 @@ def test_the_scope_migration_fills_the_scope_of_records_already_indexed(app, org
 
 
 def test_the_last_word_finds_every_word_that_starts_so(app, org, arsiparis, monkeypatch):
-    """"rapat" finds rapat, rapatkan and rapatnya, not merapatkan, whether the prefix is
+    """ "rapat" finds rapat, rapatkan and rapatnya, not merapatkan, whether the prefix is
     spelled out as the indexed words (PostgreSQL) or stays a prefix (more completions than
     the cap; SQLite always)."""
     wanted = {

@@ -29,7 +29,9 @@ def test_inline_job_runs_before_submit_returns(app, make_user):
         from sikd_host.auth.models import User
 
         job = service.submit(
-            jobs_sample.count_to, title="Counting", user=db.session.get(User, user_id),
+            jobs_sample.count_to,
+            title="Counting",
+            user=db.session.get(User, user_id),
             params={"n": 7},
         )
         assert job.status == "done" and job.done == 7 and job.total == 7 and job.percent == 100
@@ -58,13 +60,22 @@ def test_unknown_functions_and_bad_params_are_refused_before_anything_is_recorde
 
 def test_one_unfinished_job_per_key(app):
     with app.test_request_context():
-        db.session.add(Job(id=uuid.uuid4().hex, function="jobs_sample:count_to", title="t",
-                           key="k1", status="running"))
+        db.session.add(
+            Job(
+                id=uuid.uuid4().hex,
+                function="jobs_sample:count_to",
+                title="t",
+                key="k1",
+                status="running",
+            )
+        )
         db.session.commit()
         with pytest.raises(service.JobBusy):
             service.submit("jobs_sample:count_to", title="t", key="k1", params={"n": 1})
-        assert service.submit("jobs_sample:count_to", title="t", key="k2",
-                              params={"n": 1}).status == "done"
+        assert (
+            service.submit("jobs_sample:count_to", title="t", key="k2", params={"n": 1}).status
+            == "done"
+        )
 
 
 def test_only_the_submitter_and_admins_see_a_job(app, make_user):
@@ -77,8 +88,9 @@ def test_only_the_submitter_and_admins_see_a_job(app, make_user):
         from sikd_host.auth.models import User
 
         owner = db.session.scalar(db.select(User).where(User.username == "budi"))
-        job_id = service.submit("jobs_sample:count_to", title="Counting", user=owner,
-                                params={"n": 3}).id
+        job_id = service.submit(
+            "jobs_sample:count_to", title="Counting", user=owner, params={"n": 3}
+        ).id
     page = budi.get(f"/jobs/{job_id}")
     assert page.status_code == 200 and 'data-status="done"' in page.get_data(as_text=True)
     assert budi.get(f"/jobs/{job_id}.json").get_json()["percent"] == 100

@@ -608,9 +608,7 @@ def test_a_bad_menu_item_or_widget_is_left_out_not_a_500(
     assert "widget careless.raises failed to render" in caplog.text
 
 
-def test_menu_urls_follow_their_values_and_the_script_root(
-    app, client, login_as, register_plugin
-):
+def test_menu_urls_follow_their_values_and_the_script_root(app, client, login_as, register_plugin):
     """The side menu's URLs are remembered between pages: per item values and per script
     root (SIKD served under a path prefix), never one page's URL on another."""
     from sikd_host.plugin_api import MenuItem, hookimpl

@@ -44,4 +44,3 @@ def test_failed_login_limit_is_shared_between_two_instances(database_url, tmp_pa
         client = redis.Redis.from_url(REDIS_URL)
         for key in client.scan_iter(f"*{prefix}*"):
             client.delete(key)
-

@@ -684,8 +684,12 @@ class TestWithCsrf:
 
 
 def test_competency_levels_are_stored_under_their_keys(app, cli, institution, tmp_path):
-    result = cli_import(cli, tmp_path, "kompetensi_rinci",
-                        csv_bytes(COLUMNS["kompetensi_rinci"], GOOD["kompetensi_rinci"]))
+    result = cli_import(
+        cli,
+        tmp_path,
+        "kompetensi_rinci",
+        csv_bytes(COLUMNS["kompetensi_rinci"], GOOD["kompetensi_rinci"]),
+    )
     assert result.exit_code == 0, result.output
     names = {row[2] for row in stored(app, "kompetensi_rinci")}
     assert names == {"orientasi_hasil", "Manajemen Kearsipan"}

@@ -140,24 +140,41 @@ def test_overrides_need_a_reason_are_audited_and_shown(app, institution, publish
         assert {e.action for e in events} == {"simantap.succession_nominate",
                                               "simantap.succession_remove"}  # fmt: skip
         assert reason in str([e.details for e in events])
-    unknown = hr.post(f"/simantap/suksesi/{position}/ubah",
-                      data={"action": "nominate", "nip": "199901012020011999", "reason": "x"})
+    unknown = hr.post(
+        f"/simantap/suksesi/{position}/ubah",
+        data={"action": "nominate", "nip": "199901012020011999", "reason": "x"},
+    )
     assert unknown.status_code == 422 and "No employee has this NIP" in unknown.get_data(True)
 
 
 def test_lifting_an_override_needs_a_reason_too(app, institution, published):
     hr = client_for(app, "hr")
     position = institution.positions["J-BU"]
-    hr.post(f"/simantap/suksesi/{position}/ubah",
-            data={"action": "remove", "nip": institution.nips["kabag_tu"], "reason": "cuti"})
+    hr.post(
+        f"/simantap/suksesi/{position}/ubah",
+        data={"action": "remove", "nip": institution.nips["kabag_tu"], "reason": "cuti"},
+    )
     with app.app_context():
         override_id = db.session.scalar(select(SuccessionOverride.id))
-    assert hr.post(f"/simantap/suksesi/{position}/cabut",
-                   data={"override_id": override_id, "reason": ""}).status_code == 422
-    assert hr.post(f"/simantap/suksesi/{position}/cabut",
-                   data={"override_id": 99999, "reason": "x"}).status_code == 404
-    assert hr.post(f"/simantap/suksesi/{position}/cabut",
-                   data={"override_id": override_id, "reason": "kembali"}).status_code == 303
+    assert (
+        hr.post(
+            f"/simantap/suksesi/{position}/cabut", data={"override_id": override_id, "reason": ""}
+        ).status_code
+        == 422
+    )
+    assert (
+        hr.post(
+            f"/simantap/suksesi/{position}/cabut", data={"override_id": 99999, "reason": "x"}
+        ).status_code
+        == 404
+    )
+    assert (
+        hr.post(
+            f"/simantap/suksesi/{position}/cabut",
+            data={"override_id": override_id, "reason": "kembali"},
+        ).status_code
+        == 303
+    )
     with app.app_context():
         lifted = db.session.get(SuccessionOverride, override_id)
         assert not lifted.active and lifted.lift_reason == "kembali"

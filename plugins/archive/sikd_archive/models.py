@@ -94,7 +94,6 @@ class Record(db.Model):
         Index("ix_archive_record_tanggal", "tanggal", "id"),  # newest-first lists
     )
 
-
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     agenda_year: Mapped[int] = mapped_column(Integer)

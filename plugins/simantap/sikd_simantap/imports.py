@@ -409,8 +409,7 @@ def _check_structural_holders(
         ).all()
     )
     with_ids = [
-        {**row, "user_id": users[row["nip"]][0] if row["nip"] in users else None}
-        for row in rows
+        {**row, "user_id": users[row["nip"]][0] if row["nip"] in users else None} for row in rows
     ]
     problems = structural_holders(with_ids, holders, structural)
     if problems:

@@ -200,4 +200,3 @@ def suggestions(position: Position, limit: int = MAX_CANDIDATES) -> list[int]:
     target = rules.Target(position.id, position.eselon, holders)
     eligible, _failing = rules.plan(people(basis).values(), target, basis.reference)
     return [a.person.user_id for a in eligible[:limit]]
-

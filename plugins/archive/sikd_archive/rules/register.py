@@ -22,8 +22,7 @@ KEAMANAN = ("B", "T", "R", "SR")
 TINGKAT = ("asli", "tembusan", "salinan", "petikan")
 MEDIA = ("kertas", "elektronik", "audio visual", "kartografi")
 DEFAULTS = {"sifat": "biasa", "keamanan": "B", "tingkat": "asli", "media": "kertas"}
-LIMITS = {
-"nomor": 120, "perihal": 500, "asal": 300, "tujuan": 300, "ringkasan": 10000}
+LIMITS = {"nomor": 120, "perihal": 500, "asal": 300, "tujuan": 300, "ringkasan": 10000}
 EDITABLE = (
     "kind",
     "nomor",

@@ -370,4 +370,3 @@ def talent_pool_export() -> Any:
         exports.pool_rows(pool.members(basis)), exports.POOL_COLUMNS, fmt,
         f"talent-pool-{basis.period_code}",
     )  # fmt: skip
-
