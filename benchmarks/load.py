@@ -37,9 +37,14 @@ machine; the table gives, for each run, the share of the machine's CPU time that
 processes used meanwhile (everything but this script, its children and the PostgreSQL
 backends of its database), so that a run disturbed by other work shows as such.
 
+A machine shared with others runs faster and slower by turns (seen here: the same page from
+330 to 540 req/s in runs minutes apart). ``--rounds N`` runs every chosen scenario N times
+in turn and reports, for each, the median of its rounds; its share of the bare login page is
+the median of its rounds' shares of the same round's ceiling (the range in brackets).
+
     .venv/bin/python benchmarks/load.py [--database-url URL] [--reuse] [--records 1000000]
         [--employees 100000] [--workers 4] [--threads 1] [--connections 50] [--duration 20]
-        [--wrk-threads 2] [--think 1000] [--scenarios inbox,result]
+        [--wrk-threads 2] [--think 1000] [--scenarios inbox,result] [--rounds 3]
         [--redis-url redis://127.0.0.1:6379/14] [--json results.json]
 
 The default URL is postgresql+psycopg://postgres@127.0.0.1:5432/sikd_load.
@@ -56,6 +61,7 @@ import random
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -664,6 +670,38 @@ def run_scenarios(args: argparse.Namespace, chosen: list[str]) -> dict[str, dict
     return results
 
 
+def combine(rounds: list[dict[str, dict]]) -> dict[str, dict]:
+    """One row per scenario from several rounds: the median of each round's requests per
+    second, percentiles and share of the same round's bare login page (so that the machine
+    running faster or slower during one round moves a scenario and its ceiling together),
+    with the requests, errors and answers of every round added up."""
+    combined: dict[str, dict] = {}
+    for name in rounds[0]:
+        rows = [results[name] for results in rounds if name in results]
+        row = {key: statistics.median(r[key] for r in rows) for key in ("rps", "p50", "p95", "p99")}
+        statuses: dict[str, int] = {}
+        for r in rows:
+            for status, count in r["statuses"].items():
+                statuses[status] = statuses.get(status, 0) + count
+        row.update(
+            requests=sum(r["requests"] for r in rows),
+            errors=sum(r["errors"] for r in rows),
+            statuses=statuses,
+            others=max(r["others"] for r in rows),
+            rounds=len(rows),
+        )
+        shares = [
+            results[name]["rps"] / results["bare login"]["rps"]
+            for results in rounds
+            if name in results and results.get("bare login", {}).get("rps")
+        ]
+        if shares:
+            row["share"] = statistics.median(shares)
+            row["shares"] = shares
+        combined[name] = row
+    return combined
+
+
 def clean_redis(url: str, prefix: str) -> None:
     import redis
 
@@ -695,7 +733,9 @@ def table(results: dict[str, dict], args: argparse.Namespace) -> str:
         if name not in results:
             continue
         row = results[name]
-        share = f"{row['rps'] / bare * 100:.0f}%" if bare else "-"
+        share = f"{_share(row, bare) * 100:.0f}%" if bare else "-"
+        if len(row.get("shares", ())) > 1:
+            share += f" ({min(row['shares']):.0%}-{max(row['shares']):.0%})"
         lines.append(
             f"| {name} | {row['requests']} | {row['rps']:.1f} | {share} | {row['p50']:.1f} | "
             f"{row['p95']:.1f} | {row['p99']:.1f} | {row['errors']} | {row['others']:.0%} |"
@@ -704,7 +744,7 @@ def table(results: dict[str, dict], args: argparse.Namespace) -> str:
     if bare:
         for name in ("inbox", "result"):
             if name in results:
-                share = results[name]["rps"] / bare
+                share = _share(results[name], bare)
                 verdict = "met" if share >= GOAL_SHARE and results[name]["requests"] else "missed"
                 goals.append(
                     f"- {name} at {share:.0%} of the bare login page (goal 40%): {verdict}"
@@ -723,6 +763,11 @@ def table(results: dict[str, dict], args: argparse.Namespace) -> str:
                 f"(goal <= {GOAL_P95_MS:.0f}): {verdict}"
             )
     return "\n".join(lines + [""] + goals)
+
+
+def _share(row: dict[str, Any], bare: float) -> float:
+    """The row's share of the bare login page: the median of its rounds' when it has them."""
+    return row.get("share", row["rps"] / bare)
 
 
 def machine() -> str:
@@ -758,6 +803,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="Seconds before each scenario.")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="Run every scenario this many times, in turn, and report the medians.",
+    )
+    parser.add_argument(
         "--think", type=int, default=5000, help="Think time (ms) of the 'mixed users' run."
     )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
@@ -792,12 +843,22 @@ def main(argv: list[str] | None = None) -> int:
         f"threads, {args.connections} connections, {args.duration} s per scenario",
         flush=True,
     )
-    results = run_scenarios(args, chosen)
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"round {number} of {args.rounds}", flush=True)
+        rounds.append(run_scenarios(args, chosen))
+    results = combine(rounds) if args.rounds > 1 else rounds[0]
     print()
     print(table(results, args))
     if args.json:
         settings = {key: str(value) for key, value in vars(args).items()}
-        report_data = {"machine": machine(), "settings": settings, "results": results}
+        report_data = {
+            "machine": machine(),
+            "settings": settings,
+            "results": results,
+            "rounds": rounds,
+        }
         args.json.write_text(json.dumps(report_data, indent=2))
     return 0
 
