@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from sikd_host.auth.passwords import MIN_LENGTH
 from sikd_host.org.nip import normalize
@@ -30,6 +32,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(role_description, "role_description")
     app.add_template_global(plugin_static_url, "plugin_static")
     app.add_template_global(url_maker, "url_maker")
+    app.add_template_global(select_options, "select_options")
 
     @app.context_processor
     def layout_context() -> dict[str, Any]:
@@ -43,6 +46,21 @@ def register_template_helpers(app: Flask) -> None:
             "sikd_version": app.config["SIKD_VERSION"],
             "institution_name": app.config["INSTITUTION_NAME"],
         }
+
+
+def select_options(choices: Iterable[tuple[Any, Any]], selected: Any = None) -> Markup:
+    """The ``<option>`` elements of ``(value, label)`` pairs, the one whose value reads as
+    ``selected`` (compared as text: a query string's ``"7"`` selects unit 7) marked.
+
+    Built in Python rather than by a template loop: a filter of 221 units cost the search
+    page's template about 3 ms, a third of a rare word's page."""
+    chosen = None if selected is None else str(selected)
+    parts = []
+    for value, label in choices:
+        text = str(value)
+        mark = " selected" if text == chosen else ""
+        parts.append(f'<option value="{escape(text)}"{mark}>{escape(label)}</option>')
+    return Markup("".join(parts))
 
 
 def plugin_static_url(plugin: str, filename: str) -> str:

@@ -226,6 +226,10 @@ def test_filters_narrow_the_results(app, org, arsiparis):
     listed = find(arsiparis, unit=org.units["B.A"], status="aktif")
     order = [int(i) for i in re.findall(r'href="/arsip/naskah/(\d+)"', listed)]
     assert order[-1] == ids["date"] and ids["unit"] not in order and ids["status"] not in order
+    # the form shows the filters as chosen: the unit among every unit, by code
+    options = re.findall(r'<option value="(\d+)"( selected)?>([^<]*)</option>', listed)
+    chosen = [int(value) for value, mark, _label in options if mark]
+    assert chosen == [org.units["B.A"]] and len(options) >= len(org.units)
 
 
 def test_bad_filters_and_pages_give_a_clear_message(app, org, arsiparis):

@@ -28,6 +28,7 @@ from sikd_archive.views import (
     int_arg,
     record_rows,
     translated,
+    unit_choices,
     visible_record,
 )
 from sikd_host.plugin_api import (
@@ -61,8 +62,7 @@ def _choices(form: RecordForm, record: Record | None = None) -> None:
         select(Berkas.id, Berkas.number, Berkas.title).where(offered).order_by(Berkas.number)
     ).all()
     form.berkas_id.choices = [(0, "-")] + [(i, f"{n} {t}") for i, n, t in open_berkas]
-    units = db.session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)).all()
-    form.unit_id.choices = [(i, f"{c} {n}") for i, c, n in units]
+    form.unit_id.choices = unit_choices()
 
 
 CODE_SECURITY = _l("As the classification code says (B when it says nothing)")
@@ -113,14 +113,13 @@ def records_list() -> Any:
             .offset((page - 1) * PAGE_SIZE)
         )
     )
-    units = db.session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)).all()
     return render_template(
         "archive/records.html",
         records=rows[:PAGE_SIZE],
         page=page,
         has_next=len(rows) > PAGE_SIZE,
         args=args,
-        units=units,
+        units=unit_choices(),
         kinds=translated(KIND_LABELS),
         sifat=translated(SIFAT_LABELS),
     )

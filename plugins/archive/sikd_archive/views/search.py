@@ -20,7 +20,7 @@ from sikd_archive.forms import KIND_LABELS, SIFAT_LABELS
 from sikd_archive.models import STATUS, Klasifikasi, Record
 from sikd_archive.rules.params import MAX_PAGE, whole_number
 from sikd_archive.rules.register import KINDS, SIFAT
-from sikd_archive.views import bp, record_rows, translated
+from sikd_archive.views import bp, record_rows, translated, unit_choices
 from sikd_host.plugin_api import (
     N_,
     Unit,
@@ -169,7 +169,6 @@ def _listed(criteria: Criteria, page: int, visible: ColumnElement[bool]) -> dict
 
 
 def _render(criteria: Criteria, status: int = 200, **context: Any) -> tuple[str, int]:
-    units = db.session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)).all()
     context.setdefault("records", None)
     return render_template(
         "archive/search.html",
@@ -177,7 +176,7 @@ def _render(criteria: Criteria, status: int = 200, **context: Any) -> tuple[str,
         args={k: v for k, v in criteria.args.items() if v},
         form=criteria.args,
         errors=[gettext(message) for message in criteria.errors],
-        units=units,
+        units=unit_choices(),
         kinds=translated(KIND_LABELS),
         sifat=translated(SIFAT_LABELS),
         statuses=STATUS,
