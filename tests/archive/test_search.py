@@ -158,6 +158,12 @@ def test_search_respects_unit_access(app, org, arsiparis):
     assert found_ids(client_for(app, "staf3"), q="kalimaya") == {in_b}
     assert found_ids(client_for(app, "kabiro"), q="kalimaya") == {in_a, in_b}
     assert "1 naskah ditemukan." in find(client_for(app, "staf3"), q="kalimaya")  # not counted
+    # the same statement for both (same kind of access), each with their own unit bound;
+    # filters without words list by the same rule
+    listed_a = found_ids(client_for(app, "staf1"), status="aktif")
+    listed_b = found_ids(client_for(app, "staf3"), status="aktif")
+    assert in_a in listed_a and in_b not in listed_a
+    assert in_b in listed_b and in_a not in listed_b
 
 
 def test_a_rahasia_record_is_found_only_by_named_users_and_view_secret(
@@ -747,3 +753,20 @@ def test_words_are_listed_at_once_on_a_connection_of_their_own(app, org, sikd_da
         assert seen_before_the_commit == 1
         assert db.session.scalar(text(listed)) == 1
         assert db.session.scalar(select(Record.id).where(Record.perihal == "Rapat ciremai")) is None
+
+
+def test_a_code_prefix_is_matched_as_written(app, org, arsiparis):
+    """The code filter is a prefix, its "_" and "%" characters taken as they are: "X_" finds
+    the records coded X_1 and not those coded XA1."""
+    with app.app_context():
+        for code in ("X_1", "XA1", "X%2"):
+            db.session.add(Klasifikasi(code=code, name=f"Uji {code}", active_years=1))
+        db.session.commit()
+        codes = dict(db.session.execute(select(Klasifikasi.code, Klasifikasi.id)).all())
+    ids = {
+        code: register(app, arsiparis, org, perihal=f"Tambora {code}", klasifikasi_id=codes[code])
+        for code in ("X_1", "XA1", "X%2")
+    }
+    assert found_ids(arsiparis, q="tambora", code="X_") == {ids["X_1"]}
+    assert found_ids(arsiparis, code="X%") == {ids["X%2"]}
+    assert found_ids(arsiparis, q="tambora", code="X") == set(ids.values())

@@ -54,6 +54,7 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
+    String,
     bindparam,
     column,
     func,
@@ -254,18 +255,21 @@ class Engine(Protocol):
 
     def lock(self, session: Any, record_ids: Sequence[int]) -> None: ...
 
-    def candidates(
-        self,
-        terms: tuple[str, ...],
-        limit: int,
-        conditions: Sequence[Any],
-        scope: Sequence[str] | None = None,
-    ) -> CTE: ...
+    def candidates(self, conditions: Sequence[Any], scoped: bool) -> CTE: ...
+
+    def query_values(
+        self, session: Any, terms: tuple[str, ...], scope: Sequence[str] | None, limit: int
+    ) -> dict[str, Any]: ...
 
     def highlights(self, terms: tuple[str, ...], record_ids: Sequence[int]) -> Select[Any]: ...
 
 
 WORD_LIST = table(WORDS, column("word"))
+# The values of a search, bound when its statement (built once per shape) is executed.
+FTS_QUERY = bindparam("fts_query", type_=String)  # the words, ranked and highlighted
+FTS_MATCH = bindparam("fts_match", type_=String)  # PostgreSQL: the words, prefix spelled out
+FTS_SCOPE = bindparam("fts_scope", type_=String)  # PostgreSQL: the viewer's scope terms
+FTS_LIMIT = bindparam("fts_limit", type_=Integer)  # the cap on candidates
 FTS = table(
     TABLE,
     column("rowid", Integer),
@@ -326,16 +330,11 @@ class SqliteEngine:
             query += f" AND scope : ({' OR '.join(scope) or 'none'})"
         return query
 
-    def candidates(
-        self,
-        terms: tuple[str, ...],
-        limit: int,
-        conditions: Sequence[Any],
-        scope: Sequence[str] | None = None,
-    ) -> CTE:
+    def candidates(self, conditions: Sequence[Any], scoped: bool) -> CTE:
         # bm25 weights: nomor, perihal, asal, tujuan, body, scope; bm25 is lower for better
         # matches. FTS5 hands out its matches newest first, the join keeps that order, so the
-        # LIMIT stops the scan once enough visible, filtered records are found.
+        # LIMIT stops the scan once enough visible, filtered records are found. The scope is
+        # part of the MATCH query (``query_values``).
         fts = literal_column(TABLE)
         weights = (literal_column(w) for w in ("8.0", "6.0", "3.0", "3.0", "1.0", "0.0"))
         score = -func.bm25(fts, *weights)
@@ -343,11 +342,16 @@ class SqliteEngine:
             select(FTS.c.rowid.label("record_id"), type_coerce(score, Float).label("score"))
             .select_from(FTS)
             .join(Record, Record.id == FTS.c.rowid)
-            .where(fts.op("MATCH")(bindparam("fts_query", self.match(terms, scope))), *conditions)
+            .where(fts.op("MATCH")(FTS_QUERY), *conditions)
             .order_by(FTS.c.rowid.desc())
-            .limit(bindparam("fts_limit", limit))
+            .limit(FTS_LIMIT)
             .cte("archive_fts_hits")
         )
+
+    def query_values(
+        self, session: Any, terms: tuple[str, ...], scope: Sequence[str] | None, limit: int
+    ) -> dict[str, Any]:
+        return {FTS_QUERY.key: self.match(terms, scope), FTS_LIMIT.key: limit}
 
     def highlights(self, terms: tuple[str, ...], record_ids: Sequence[int]) -> Select[Any]:
         # exact words and one rowid at a time (json_each drives the join): a prefix or a
@@ -500,29 +504,26 @@ class PostgresEngine:
         ).all()
         return None if len(found) > MAX_COMPLETIONS else list(found)
 
-    def candidates(
-        self,
-        terms: tuple[str, ...],
-        limit: int,
-        conditions: Sequence[Any],
-        scope: Sequence[str] | None = None,
-    ) -> CTE:
+    def query_values(
+        self, session: Any, terms: tuple[str, ...], scope: Sequence[str] | None, limit: int
+    ) -> dict[str, Any]:
+        found = {
+            FTS_QUERY.key: self.tsquery(terms),
+            FTS_MATCH.key: self.matching_tsquery(terms, self.completions(session, terms)),
+            FTS_LIMIT.key: limit,
+        }
+        if scope is not None:
+            found[FTS_SCOPE.key] = " | ".join(scope) or "none"
+        return found
+
+    def candidates(self, conditions: Sequence[Any], scoped: bool) -> CTE:
         # the rank is computed for the candidates only, never for every match
         simple = literal_column("'simple'::regconfig")
-        query = func.to_tsquery(simple, bindparam("fts_query", self.tsquery(terms)))
-        completions = self.completions(db.session, terms)
-        matching = func.to_tsquery(
-            simple, bindparam("fts_match", self.matching_tsquery(terms, completions))
-        )
+        query = func.to_tsquery(simple, FTS_QUERY)
+        matching = func.to_tsquery(simple, FTS_MATCH)
         # The scope and the words, under one GIN index, are matched together: the index walks
         # both lists of matches at once, skipping what the other excludes.
-        in_scope = (
-            FTS.c.scope.op("@@")(
-                func.to_tsquery(simple, bindparam("fts_scope", " | ".join(scope) or "none"))
-            )
-            if scope is not None
-            else true()
-        )
+        in_scope = FTS.c.scope.op("@@")(func.to_tsquery(simple, FTS_SCOPE)) if scoped else true()
         # The matches' ids, newest first. "+ 0" keeps the planner from walking the whole
         # table backwards by id, testing every row for the words, in the hope of soon
         # finding enough visible ones; the ORDER BY keeps the subquery whole, so the rows
@@ -548,7 +549,7 @@ class PostgresEngine:
             select(matched.c.record_id)
             .join(allowed, true())
             .order_by(matched.c.newest.desc())
-            .limit(bindparam("fts_limit", limit))
+            .limit(FTS_LIMIT)
             .subquery("c")
         )
         # the document is read again for the candidates' rank only
@@ -668,24 +669,41 @@ def indexable_count() -> int:
 # --- searching -------------------------------------------------------------------------
 
 
+def ranked_statement(dialect: str, conditions: Sequence[Any], scoped: bool) -> Select[Any]:
+    """(record id, score) of the candidates, best first, as a statement without its search's
+    values (:func:`search_values`), so that it can be built once and kept: the newest
+    ``fts_limit`` matching records that satisfy ``conditions`` (the access filter and the
+    page's filters, applied before the cap), narrowed by the viewer's scope when ``scoped``."""
+    hits = engine_for(dialect).candidates(conditions, scoped)
+    return (
+        select(Record.id, hits.c.score)
+        .join(hits, hits.c.record_id == Record.id)
+        .order_by(hits.c.score.desc(), Record.tanggal.desc(), Record.id.desc())
+    )
+
+
+def search_values(
+    terms: tuple[str, ...], scope: Sequence[str] | None = None, limit: int | None = None
+) -> dict[str, Any]:
+    """The values of a search of ``terms`` for :func:`ranked_statement` (``scope``: see
+    ``access.search_scope``; None for no narrowing), its transaction made ready for it."""
+    engine = current_engine()
+    engine.prepare(db.session)
+    return engine.query_values(db.session, terms, scope, CANDIDATES if limit is None else limit)
+
+
 def ranked_ids(
     terms: tuple[str, ...],
     conditions: Sequence[Any],
     limit: int | None = None,
     scope: Sequence[str] | None = None,
 ) -> Any:
-    """(record id, score) of the newest ``limit`` (default ``CANDIDATES``) matching records
-    that satisfy ``conditions`` (the access filter and the page's filters, applied before
-    the cap), best first. ``scope`` (see ``access.search_scope``) narrows the index's
-    matches to the records carrying one of its terms; None for no narrowing."""
-    engine = current_engine()
-    engine.prepare(db.session)
-    hits = engine.candidates(terms, CANDIDATES if limit is None else limit, conditions, scope)
-    return (
-        select(Record.id, hits.c.score)
-        .join(hits, hits.c.record_id == Record.id)
-        .order_by(hits.c.score.desc(), Record.tanggal.desc(), Record.id.desc())
-    )
+    """:func:`ranked_statement` with the values of a search of ``terms`` bound: the newest
+    ``limit`` (default ``CANDIDATES``) matching records that satisfy ``conditions``, best
+    first."""
+    dialect = db.session.get_bind().dialect.name
+    statement = ranked_statement(dialect, conditions, scope is not None)
+    return statement.params(search_values(terms, scope, limit))
 
 
 def highlights(terms: tuple[str, ...], record_ids: Sequence[int]) -> dict[int, Highlight]:
