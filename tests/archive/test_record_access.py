@@ -213,3 +213,32 @@ def test_the_one_record_check_answers_as_the_list_does(app, org, make_user):
                 )
             }
             assert one_by_one == listed & set(made), user.username
+
+
+def test_opening_a_record_is_audited_and_a_refused_one_is_not(app, org):
+    """Who viewed what: one audit event per page view of a record, with the viewer, in the
+    verified chain; a guessed id (404) leaves none."""
+    from sqlalchemy import select
+
+    from sikd_host.audit.models import AuditEvent
+    from sikd_host.audit.service import verify
+    from sikd_host.extensions import db
+
+    in_a = make_record(app, org, perihal="Surat Bagian A", unit="B.A")
+    in_b = make_record(app, org, perihal="Surat Bagian B", unit="B.B")
+    staf1 = client_for(app, "staf1")
+
+    def views() -> list[tuple[str, str]]:
+        with app.app_context():
+            found = select(AuditEvent.actor_name, AuditEvent.object_id).where(
+                AuditEvent.action == "archive.record_viewed"
+            )
+            return [tuple(row) for row in db.session.execute(found.order_by(AuditEvent.id))]
+
+    before = views()
+    page = staf1.get(f"/arsip/naskah/{in_a}")
+    assert page.status_code == 200 and "Surat Bagian A" in page.text
+    assert staf1.get(f"/arsip/naskah/{in_b}").status_code == 404
+    assert views() == [*before, ("staf1", str(in_a))]
+    with app.app_context():
+        assert verify() is None  # the chain holds
