@@ -73,6 +73,14 @@ def _prefix_pattern(prefix: str) -> str:
     return prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
 
+EQUAL_FILTERS = {
+    "kind": Record.kind,
+    "sifat": Record.sifat,
+    "status": Record.status,
+    "unit": Record.unit_id,
+}
+
+
 def _filter_condition(name: str) -> ColumnElement[bool]:
     """The condition of one filter, its value a parameter named ``f_<name>``."""
     value = bindparam(f"f_{name}")
@@ -83,11 +91,12 @@ def _filter_condition(name: str) -> ColumnElement[bool]:
     if name == "code":
         codes = select(Klasifikasi.id).where(Klasifikasi.code.like(value, escape="/"))
         return Record.klasifikasi_id.in_(codes)
-    column = {"kind": Record.kind, "sifat": Record.sifat, "status": Record.status}.get(name)
-    return (column if column is not None else Record.unit_id) == value
+    return EQUAL_FILTERS[name] == value
 
 
 def filter_conditions(names: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """The conditions of the named filters (:attr:`Criteria.filter_names`), their values to
+    bind from :attr:`Criteria.params`."""
     return [_filter_condition(name) for name in names]
 
 
