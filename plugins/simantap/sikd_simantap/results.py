@@ -12,12 +12,24 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 
 from sikd_host.plugin_api import Position, Unit, User, db, org
@@ -76,17 +88,36 @@ def led_units(viewer: Any) -> Select | None:
     return org.unit_subtree_ids(viewer.position.unit_id)
 
 
+def scope_shape(viewer: Any, run: Run) -> str:
+    """Which of the viewer's results of ``run`` they may see: "all" (HR, the committee),
+    "none" (anonymous, or a run not published), "own" (their own) or "subtree" (their own
+    and those of the unit subtree they lead)."""
+    if viewer is None or not viewer.is_authenticated:
+        return "none"
+    if sees_all(viewer):
+        return "all"
+    if not run.published:
+        return "none"
+    leads = viewer.position is not None and org.leads_unit(viewer)
+    return "subtree" if leads else "own"
+
+
+def _scope_condition(shape: str, viewer_id: Any, unit_id: Any) -> ColumnElement[bool]:
+    if shape == "all":
+        return true()
+    if shape == "none":
+        return false()
+    own = Result.user_id == viewer_id
+    if shape == "own":
+        return own
+    return or_(own, Result.unit_id.in_(org.unit_subtree_ids(unit_id)))
+
+
 def scope(viewer: Any, run: Run) -> ColumnElement[bool]:
     """The WHERE condition on Result of the results of ``run`` the viewer may see."""
-    if viewer is None or not viewer.is_authenticated:
-        return false()
-    if sees_all(viewer):
-        return true()
-    if not run.published:
-        return false()
-    units = led_units(viewer)
-    own = Result.user_id == viewer.id
-    return own if units is None else or_(own, Result.unit_id.in_(units))
+    shape = scope_shape(viewer, run)
+    unit_id = viewer.position.unit_id if shape == "subtree" else None
+    return _scope_condition(shape, getattr(viewer, "id", None), unit_id)
 
 
 def may_see_grid(viewer: Any) -> bool:
@@ -167,16 +198,35 @@ class Explanation:
     extra: dict[str, float] = field(default_factory=dict)  # indicators outside the profile
 
 
-def explain(run: Run, user_id: int, viewer: Any) -> Explanation | None:
-    """The result of ``user_id`` in ``run`` with its explanation, or None when it does not
-    exist or the viewer may not see it."""
-    row = db.session.execute(
+@functools.cache
+def _explained_result(shape: str) -> Select[Any]:
+    """The result of one employee in one run, with their name, NIP, unit and position, for
+    viewers of one shape (:func:`scope_shape`): built once, the run, the employee and the
+    viewer bound when it runs."""
+    viewer_id, unit_id = bindparam("viewer_id", type_=Integer), bindparam("unit_id", type_=Integer)
+    return (
         select(Result, User.full_name, User.nip, Unit.name, Position.name)
         .join(User, User.id == Result.user_id)
         .outerjoin(Unit, Unit.id == Result.unit_id)
         .outerjoin(Position, Position.id == Result.position_id)
-        .where(Result.run_id == run.id, Result.user_id == user_id, scope(viewer, run))
-    ).first()
+        .where(
+            Result.run_id == bindparam("run_id", type_=Integer),
+            Result.user_id == bindparam("user_id", type_=Integer),
+            _scope_condition(shape, viewer_id, unit_id),
+        )
+    )
+
+
+def explain(run: Run, user_id: int, viewer: Any) -> Explanation | None:
+    """The result of ``user_id`` in ``run`` with its explanation, or None when it does not
+    exist or the viewer may not see it."""
+    shape = scope_shape(viewer, run)
+    if shape == "none":
+        return None
+    values = {"run_id": run.id, "user_id": user_id, "viewer_id": viewer.id, "unit_id": 0}
+    if shape == "subtree":
+        values["unit_id"] = viewer.position.unit_id
+    row = db.session.execute(_explained_result(shape), values).first()
     if row is None:
         return None
     result, name, nip, unit, position = row

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, render_template, url_for
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from sikd_host.plugin_api import current_user, db, permission_required
@@ -30,10 +31,16 @@ def my_result() -> Any:
     return redirect(url_for("simantap.result", run_id=run.id, user_id=current_user.id))
 
 
+# a run with its period (the page shows it), built once
+RUN_WITH_PERIOD = (
+    select(Run).options(joinedload(Run.period)).where(Run.id == bindparam("run_id", type_=Integer))
+)
+
+
 @bp.route("/hasil/<int:run_id>/<int:user_id>")
 @permission_required("simantap.use")
 def result(run_id: int, user_id: int) -> Any:
-    run = db.session.get(Run, run_id, options=[joinedload(Run.period)])  # the page shows it
+    run = db.session.scalars(RUN_WITH_PERIOD, {"run_id": run_id}).first()
     if run is None or run.status != "done":
         abort(404)
     explanation = results.explain(run, user_id, current_user)
