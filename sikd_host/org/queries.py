@@ -21,6 +21,15 @@ def unit_subtree_ids(unit_id: int) -> Select:
     return select(tree.c.id)
 
 
+def unit_choices(within: Select | None = None) -> list[tuple[int, str]]:
+    """Units as ``(id, "code name")`` pairs by code, for a unit filter or field: every unit,
+    or those whose ids ``within`` (a SELECT of ids, such as :func:`unit_subtree_ids`) gives."""
+    statement = select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)
+    if within is not None:
+        statement = statement.where(Unit.id.in_(within))
+    return [(unit_id, f"{code} {name}") for unit_id, code, name in db.session.execute(statement)]
+
+
 def position_subtree_ids(position_id: int, include_self: bool = False) -> Select:
     """The ids of every position reporting, directly or not, to ``position_id``."""
     tree = (

@@ -53,11 +53,7 @@ def viewer(user: Any) -> Viewer | None:
     """The user's access as a :class:`Viewer`; None for nobody logged in."""
     if user is None or not user.is_authenticated:
         return None
-    position = user.position
-    if position is None:
-        units, unit_id = "none", 0
-    else:
-        units, unit_id = ("subtree" if org.leads_unit(user) else "unit"), position.unit_id
+    units, unit_id = _unit_scope(user)
     return Viewer(
         user.has_permission("archive.view_all"),
         user.has_permission("archive.view_secret"),
@@ -102,24 +98,36 @@ def named_user_ids(record_id: int) -> Any:
     return recipients.union(registrar)
 
 
-def own_units(user: Any, unit_id: Any = Record.unit_id) -> ColumnElement[bool]:
-    """``unit_id`` is the user's unit, or in the subtree of the unit they lead."""
+def _unit_scope(user: Any) -> tuple[str, int]:
+    """Which units' records the user sees as theirs: "none" (no position), "unit" (their
+    own) or "subtree" (the unit they lead and every unit below it), and that unit's id."""
     position = user.position
     if position is None:
+        return "none", 0
+    return ("subtree" if org.leads_unit(user) else "unit"), position.unit_id
+
+
+def _in_units(units: str, unit_id: Any, column: Any) -> ColumnElement[bool]:
+    if units == "none":
         return false()
-    if org.leads_unit(user):
-        return unit_id.in_(org.unit_subtree_ids(position.unit_id))
-    return unit_id == position.unit_id
+    if units == "subtree":
+        return column.in_(org.unit_subtree_ids(unit_id))
+    return column == unit_id
+
+
+def own_units(user: Any, unit_id: Any = Record.unit_id) -> ColumnElement[bool]:
+    """``unit_id`` is the user's unit, or in the subtree of the unit they lead."""
+    return _in_units(*_unit_scope(user), unit_id)
 
 
 def own_unit_ids(user: Any) -> list[int]:
     """The ids of the units of :func:`own_units`."""
-    position = user.position
-    if position is None:
+    units, unit_id = _unit_scope(user)
+    if units == "none":
         return []
-    if org.leads_unit(user):
-        return list(db.session.scalars(org.unit_subtree_ids(position.unit_id)))
-    return [position.unit_id]
+    if units == "subtree":
+        return list(db.session.scalars(org.unit_subtree_ids(unit_id)))
+    return [unit_id]
 
 
 def search_scope(user: Any) -> tuple[str, ...] | None:
@@ -136,14 +144,7 @@ def _visible(
 ) -> ColumnElement[bool]:
     view_all, view_secret, units = shape
     named = _named(user_id, one_record)
-    if view_all:
-        base: ColumnElement[bool] = true()
-    elif units == "none":
-        base = named
-    elif units == "subtree":
-        base = or_(Record.unit_id.in_(org.unit_subtree_ids(unit_id)), named)
-    else:
-        base = or_(Record.unit_id == unit_id, named)
+    base = true() if view_all else or_(_in_units(units, unit_id, Record.unit_id), named)
     if view_secret:
         return base
     return and_(base, or_(Record.keamanan.not_in(SECRET), named))

@@ -79,13 +79,19 @@ def sees_all(viewer: Any) -> bool:
     )
 
 
+def leads(viewer: Any) -> bool:
+    """The viewer is logged in and leads a unit (holds its top structural position)."""
+    return bool(
+        viewer is not None
+        and viewer.is_authenticated
+        and viewer.position is not None
+        and org.leads_unit(viewer)
+    )
+
+
 def led_units(viewer: Any) -> Select | None:
     """The unit subtree the viewer leads, as a SELECT of ids, or None."""
-    if viewer is None or not viewer.is_authenticated or viewer.position is None:
-        return None
-    if not org.leads_unit(viewer):
-        return None
-    return org.unit_subtree_ids(viewer.position.unit_id)
+    return org.unit_subtree_ids(viewer.position.unit_id) if leads(viewer) else None
 
 
 def scope_shape(viewer: Any, run: Run) -> str:
@@ -98,8 +104,7 @@ def scope_shape(viewer: Any, run: Run) -> str:
         return "all"
     if not run.published:
         return "none"
-    leads = viewer.position is not None and org.leads_unit(viewer)
-    return "subtree" if leads else "own"
+    return "subtree" if leads(viewer) else "own"
 
 
 def _scope_condition(shape: str, viewer_id: Any, unit_id: Any) -> ColumnElement[bool]:
@@ -537,13 +542,10 @@ def export_xlsx(rows: Iterator[list[Any]]) -> bytes:
 
 def unit_choices(viewer: Any) -> list[tuple[int, str]]:
     """Units the viewer may filter on: every unit for HR, their subtree for a leader."""
-    statement = select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)
-    if not sees_all(viewer):
-        units = led_units(viewer)
-        if units is None:
-            return []
-        statement = statement.where(Unit.id.in_(units))
-    return [(i, f"{code} {name}") for i, code, name in db.session.execute(statement)]
+    if sees_all(viewer):
+        return org.unit_choices()
+    units = led_units(viewer)
+    return [] if units is None else org.unit_choices(within=units)
 
 
 def filter_values() -> Mapping[str, list[str]]:

@@ -214,12 +214,6 @@ def employees(
     return [_talent(row, reference) for row in rows[:PAGE_SIZE]], len(rows) > PAGE_SIZE
 
 
-def units() -> list[tuple[int, str]]:
-    """Every unit as ``(id, "code name")``, by code, for the unit filter."""
-    rows = db.session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code))
-    return [(unit_id, f"{code} {name}") for unit_id, code, name in rows]
-
-
 # --- the records imported for an employee --------------------------------------------
 
 

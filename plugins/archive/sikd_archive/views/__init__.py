@@ -15,7 +15,7 @@ from sqlalchemy import Select, select
 from sikd_archive import access
 from sikd_archive.models import Klasifikasi, Record
 from sikd_archive.rules.params import MAX_ID, whole_number
-from sikd_host.plugin_api import N_, Unit, current_user, db, gettext
+from sikd_host.plugin_api import N_, current_user, db, gettext
 
 bp = Blueprint("archive", __name__, url_prefix="/arsip")
 
@@ -88,13 +88,6 @@ def visible_record(record_id: int) -> Record:
     if record is None:
         abort(404)
     return record
-
-
-def unit_choices() -> list[tuple[int, str]]:
-    """Every unit as ``(id, "code name")``, by code: the unit filters and the register's
-    unit field."""
-    rows = db.session.execute(select(Unit.id, Unit.code, Unit.name).order_by(Unit.code))
-    return [(unit_id, f"{code} {name}") for unit_id, code, name in rows]
 
 
 def translated(labels: dict[str, Any]) -> dict[str, str]:

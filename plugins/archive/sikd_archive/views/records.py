@@ -28,7 +28,6 @@ from sikd_archive.views import (
     int_arg,
     record_rows,
     translated,
-    unit_choices,
     visible_record,
 )
 from sikd_host.plugin_api import (
@@ -39,6 +38,7 @@ from sikd_host.plugin_api import (
     current_user,
     db,
     gettext,
+    org,
     permission_required,
     plain_rows,
     storage,
@@ -62,7 +62,7 @@ def _choices(form: RecordForm, record: Record | None = None) -> None:
         select(Berkas.id, Berkas.number, Berkas.title).where(offered).order_by(Berkas.number)
     ).all()
     form.berkas_id.choices = [(0, "-")] + [(i, f"{n} {t}") for i, n, t in open_berkas]
-    form.unit_id.choices = unit_choices()
+    form.unit_id.choices = org.unit_choices()
 
 
 CODE_SECURITY = _l("As the classification code says (B when it says nothing)")
@@ -119,7 +119,7 @@ def records_list() -> Any:
         page=page,
         has_next=len(rows) > PAGE_SIZE,
         args=args,
-        units=unit_choices(),
+        units=org.unit_choices(),
         kinds=translated(KIND_LABELS),
         sifat=translated(SIFAT_LABELS),
     )

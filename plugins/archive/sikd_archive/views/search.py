@@ -25,13 +25,14 @@ from sikd_archive.forms import KIND_LABELS, SIFAT_LABELS
 from sikd_archive.models import STATUS, Klasifikasi, Record
 from sikd_archive.rules.params import MAX_PAGE, whole_number
 from sikd_archive.rules.register import KINDS, SIFAT
-from sikd_archive.views import bp, record_rows, translated, unit_choices
+from sikd_archive.views import bp, record_rows, translated
 from sikd_host.plugin_api import (
     N_,
     Unit,
     current_user,
     db,
     gettext,
+    org,
     permission_required,
     plain_rows,
 )
@@ -243,7 +244,7 @@ def _render(criteria: Criteria, status: int = 200, **context: Any) -> tuple[str,
         args={k: v for k, v in criteria.args.items() if v},
         form=criteria.args,
         errors=[gettext(message) for message in criteria.errors],
-        units=unit_choices(),
+        units=org.unit_choices(),
         kinds=translated(KIND_LABELS),
         sifat=translated(SIFAT_LABELS),
         statuses=STATUS,

@@ -14,7 +14,7 @@ from flask import render_template
 from flask_login import login_required
 from sqlalchemy import select
 
-from sikd_host.plugin_api import Unit, current_user, db, gettext, require
+from sikd_host.plugin_api import Unit, current_user, db, gettext, org, require
 from sikd_simantap import charts, fairness, results
 from sikd_simantap.models import Period, Run
 from sikd_simantap.views import bp
@@ -112,15 +112,6 @@ def section(breakdown: fairness.Breakdown, period: Period, run: Run) -> dict[str
     }
 
 
-def unit_options() -> list[tuple[int, str]]:
-    return [
-        (i, f"{code} {name}")
-        for i, code, name in db.session.execute(
-            select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)
-        )
-    ]
-
-
 def error_page(error: BadInput, heading: str, back: str) -> Any:
     return (
         render_template(
@@ -149,6 +140,6 @@ def fairness_page() -> Any:
         parent=parent,
         sections=sections,
         periods=results.periods_with_published_runs(),
-        units=unit_options(),
+        units=org.unit_choices(),
         box_groups=fairness.BOX_GROUPS,
     )

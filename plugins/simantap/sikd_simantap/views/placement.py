@@ -1,5 +1,6 @@
-""" "Cari kandidat": compare up to five candidates for a position side by side, and print
-the comparison as a one-page decision sheet for the committee (``simantap.succession``)."""
+"""The "Cari kandidat" page: compare up to five candidates for a position side by side,
+and print the comparison as a one-page decision sheet for the committee
+(``simantap.succession``)."""
 
 from __future__ import annotations
 

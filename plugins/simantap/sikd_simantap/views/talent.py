@@ -7,7 +7,7 @@ from typing import Any
 from flask import abort, render_template, request
 from flask_login import login_required
 
-from sikd_host.plugin_api import current_user, require
+from sikd_host.plugin_api import current_user, org, require
 from sikd_host.plugin_api import lazy_gettext as _l
 from sikd_simantap import talent
 from sikd_simantap.views import bp
@@ -50,7 +50,7 @@ def employees() -> Any:
         page=page,
         has_next=has_next,
         args={"unit": unit or "", "period": period},
-        units=talent.units(),
+        units=org.unit_choices(),
         reference=reference,
     )
 
